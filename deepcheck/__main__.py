@@ -1,0 +1,5 @@
+"""`python -m deepcheck` runs the CLI."""
+
+from deepcheck.cli import run
+
+run()

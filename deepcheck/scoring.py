@@ -1,0 +1,91 @@
+"""From face scores to a file verdict: face → frame → person → file.
+
+- face: calibrated probability from the classifier;
+- frame: the highest face score in that frame (one fake face makes a fake frame);
+- person: faces linked across frames by box overlap; person score = mean of
+  its face scores (averaging over time damps single-frame errors, SBI's protocol);
+- file: the highest person score among persons seen in at least
+  ``MIN_PERSON_SHARE`` of the frames with faces (so a one-frame false
+  detection cannot decide a video), falling back to all persons.
+Images are one frame, so a file score is simply the highest face score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepcheck.results import FaceResult, PersonResult
+
+MIN_PERSON_SHARE = 0.25
+LINK_IOU = 0.2
+
+
+def _iou(a: list[float], b: list[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def assign_persons(faces: list[FaceResult]) -> None:
+    """Give each face a person id by greedy IoU linking to the last box of each track."""
+    tracks: list[list[float]] = []
+    by_frame: dict[int, list[FaceResult]] = {}
+    for face in faces:
+        by_frame.setdefault(face.frame_index, []).append(face)
+    for frame_index in sorted(by_frame):
+        taken: set[int] = set()
+        for face in sorted(by_frame[frame_index], key=lambda f: -f.detection_prob):
+            best, best_iou = -1, LINK_IOU
+            for t, last in enumerate(tracks):
+                if t not in taken:
+                    overlap = _iou(face.box, last)
+                    if overlap >= best_iou:
+                        best, best_iou = t, overlap
+            if best < 0:
+                tracks.append(face.box)
+                best = len(tracks) - 1
+            tracks[best] = face.box
+            taken.add(best)
+            face.person = best
+
+
+def persons_of(faces: list[FaceResult]) -> list[PersonResult]:
+    groups: dict[int, list[float]] = {}
+    for face in faces:
+        groups.setdefault(face.person, []).append(face.score)
+    return [
+        PersonResult(person=p, frames=len(s), score=float(np.mean(s)), max_score=float(np.max(s)))
+        for p, s in sorted(groups.items())
+    ]
+
+
+def frame_scores(faces: list[FaceResult]) -> list[dict]:
+    best: dict[int, FaceResult] = {}
+    for face in faces:
+        if face.frame_index not in best or face.score > best[face.frame_index].score:
+            best[face.frame_index] = face
+    return [
+        {
+            "frame_index": i,
+            "time_s": best[i].time_s,
+            "score": best[i].score,
+            "faces": sum(1 for f in faces if f.frame_index == i),
+        }
+        for i in sorted(best)
+    ]
+
+
+def file_score(persons: list[PersonResult]) -> float | None:
+    if not persons:
+        return None
+    frames_with_faces = max(p.frames for p in persons)
+    steady = [p for p in persons if p.frames >= MIN_PERSON_SHARE * frames_with_faces]
+    return float(max(p.score for p in (steady or persons)))
+
+
+def verdict(score: float | None, threshold: float) -> str | None:
+    if score is None:
+        return None
+    return "fake" if score >= threshold else "real"

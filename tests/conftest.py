@@ -1,0 +1,88 @@
+"""Shared test inputs, all made by the tests from package-shipped images.
+
+The face is NASA's astronaut portrait (public domain) from scikit-image.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ASTRONAUT_FACE_BOX = (181, 62, 268, 172)  # MTCNN's box on the 512×512 photo
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    import skimage.data
+
+    return skimage.data.astronaut()  # RGB uint8, 512×512
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory, astronaut) -> Path:
+    """A folder of real test inputs, written once per session."""
+    root = tmp_path_factory.mktemp("media")
+    cv2.imwrite(str(root / "face.jpg"), astronaut[:, :, ::-1])
+    sky = np.zeros((300, 400, 3), np.uint8)
+    sky[:] = np.linspace(40, 220, 400, dtype=np.uint8)[None, :, None]
+    cv2.imwrite(str(root / "noface.png"), sky)
+    data = (root / "face.jpg").read_bytes()
+    (root / "corrupt.jpg").write_bytes(data[:600])
+    (root / "notes.jpg").write_text("this is a text file with a .jpg name\n")
+    (root / "readme.txt").write_text("not media\n")
+    write_face_video(root / "clip.mp4", astronaut, frames=45)
+    return root
+
+
+def write_face_video(path: Path, face: np.ndarray, frames: int = 45, size=(640, 480), fps: float = 15.0) -> Path:
+    """An mp4v clip with the astronaut photo sliding across a grey background."""
+    w, h = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    assert writer.isOpened()
+    small = cv2.resize(face[:, :, ::-1], (320, 320), interpolation=cv2.INTER_AREA)
+    for i in range(frames):
+        canvas = np.full((h, w, 3), 90, np.uint8)
+        x = int((w - 320) * i / max(1, frames - 1))
+        canvas[80:400, x : x + 320] = small
+        writer.write(canvas)
+    writer.release()
+    return path
+
+
+def deepcheck_cmd() -> list[str]:
+    """The installed console script when present, else `python cli.py` (same app)."""
+    script = Path(sys.executable).parent / "deepcheck"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("deepcheck")
+    return [found] if found else [sys.executable, str(REPO / "cli.py")]
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.run(
+        [*deepcheck_cmd(), *args], capture_output=True, text=True, input=stdin, cwd=cwd, env=env, timeout=600
+    )
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The real pipeline: shipped model + real MTCNN, loaded once."""
+    from deepcheck.pipeline import Analyzer, ScanSettings
+
+    return Analyzer.create(ScanSettings(frames=8))
+
+
+def iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
