@@ -182,7 +182,9 @@ def train(
     data: Annotated[Path, typer.Argument(help="Training data: folder with real/ and fake/, or a CSV of path,label.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for weights, card and checkpoints.")],
     val: Annotated[Optional[Path], typer.Option(help="Validation data, same layout; gives val AUC per epoch.")] = None,
-    crops: Annotated[bool, typer.Option("--crops", help="Images are already face crops (skip detection).")] = False,
+    crops: Annotated[
+        bool, typer.Option("--crops", help="Images are already face crops (else faces are cut as scan does).")
+    ] = False,
     name: Annotated[str, typer.Option(help="Model name (file stem of weights and card).")] = "deepcheck-lite0",
     arch: Annotated[str, typer.Option(help="Backbone: efficientnet-lite0|lite1|lite2.")] = "efficientnet-lite0",
     input_size: Annotated[Optional[int], typer.Option(help="Input size in px (default: the backbone's).")] = None,
@@ -204,11 +206,21 @@ def train(
     from deepcheck.train import TrainConfig
     from deepcheck.train import train as run_train
 
-    if not crops:
-        typer.echo("error: only --crops training is supported so far; extract faces first", err=True)
-        raise typer.Exit(EXIT_FATAL)
-    train_samples = list_labelled(data)
-    val_samples = list_labelled(val) if val else None
+    try:
+        train_samples = list_labelled(data)
+        val_samples = list_labelled(val) if val else None
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    if not crops:  # faces are cut by the scan's own detector and framing
+        from deepcheck.card import Framing
+        from deepcheck.extract import extract_crops
+
+        err = _stderr_console()
+        train_samples = extract_crops(train_samples, out / "crops" / "train", Framing(), log=err.print)
+        if val_samples:
+            val_samples = extract_crops(val_samples, out / "crops" / "val", Framing(), log=err.print)
+        if not train_samples:
+            _fail("no faces found in the training data")
     cfg = TrainConfig(
         out_dir=out,
         name=name,
@@ -244,6 +256,93 @@ def train(
             progress=lambda s, n: bar.update(task, completed=s, total=n),
         )
     typer.echo(f"wrote {card}", err=True)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Labelled data: folder with real/ and fake/, or a CSV of path,label.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.json, roc.png, reliability.png.")],
+    model: Annotated[str, typer.Option(help="Model name in models/, or a card/weights path.")] = "deepcheck-lite0",
+    crops: Annotated[bool, typer.Option("--crops", help="Images are face crops: skip face detection.")] = False,
+    frames: Annotated[int, typer.Option(help="Frames sampled from each video.")] = 32,
+    threshold: Annotated[Optional[float], typer.Option(help="Threshold (default: the model card's).")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Measure a model on labelled data: AUC, EER, TPR/FPR, log-loss, ROC and reliability plots."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from deepcheck.classifier import ModelError
+    from deepcheck.datasets import list_labelled
+    from deepcheck.evaluate import evaluate as run_evaluate
+    from deepcheck.pipeline import Analyzer, ScanSettings
+
+    try:
+        samples = list_labelled(data)
+        analyzer = Analyzer.create(
+            ScanSettings(frames=frames, threshold=threshold, crops=crops, device=device, model=model)
+        )
+    except (ValueError, OSError, ModelError) as exc:
+        _fail(str(exc))
+    with Progress(
+        TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), console=_stderr_console(), transient=True
+    ) as bar:
+        task = bar.add_task("", total=len(samples))
+        report = run_evaluate(analyzer, samples, out, on_file=lambda i, n: bar.update(task, completed=i))
+    for level in ("file_level", "frame_level"):
+        if level in report:
+            m = report[level]
+            typer.echo(
+                f"{level}: n={m['n']} AUC={m.get('auc', float('nan')):.4f} EER={m.get('eer', float('nan')):.4f} "
+                f"acc={m.get('accuracy_at_threshold', float('nan')):.4f} "
+                f"TPR={m.get('tpr_at_threshold', float('nan')):.4f} FPR={m.get('fpr_at_threshold', float('nan')):.4f} "
+                f"TPR@1%FPR={m.get('tpr_at_fpr_1pct', float('nan')):.4f} "
+                f"TPR@5%FPR={m.get('tpr_at_fpr_5pct', float('nan')):.4f} "
+                f"log-loss={m.get('log_loss', float('nan')):.4f}"
+            )
+    typer.echo(f"statuses: {report['statuses']}; wrote {out / 'metrics.json'}")
+
+
+@app.command()
+def calibrate(
+    data: Annotated[Path, typer.Argument(help="Labelled face crops (real/ and fake/, or CSV) held out from training.")],
+    model: Annotated[
+        str, typer.Option(help="Model name in models/, or a card path. Its card is updated.")
+    ] = "deepcheck-lite0",
+    target_fpr: Annotated[
+        float, typer.Option(help="Highest false-positive rate on real faces for the threshold.")
+    ] = 0.05,
+) -> None:
+    """Fit temperature scaling and pick the threshold for a target FPR; writes them into the model card."""
+    from deepcheck import calibration
+    from deepcheck.card import ModelCard
+    from deepcheck.classifier import ModelError, load_model, resolve_card_path
+    from deepcheck.datasets import list_labelled
+
+    try:
+        samples = list_labelled(data)
+        card_path = resolve_card_path(model)
+        classifier = load_model(model)
+    except (ValueError, OSError, ModelError) as exc:
+        _fail(str(exc))
+    result = calibration.fit(classifier, samples, target_fpr)
+    card = ModelCard.read(card_path)
+    card.temperature = round(result.temperature, 4)
+    card.threshold = result.threshold
+    card.threshold_rule = (
+        f"lowest threshold with FPR <= {target_fpr:.0%} on real crops of {data} "
+        f"({result.metrics['n_real']} reals); temperature fitted on the same crops"
+    )
+    card.metrics["calibration"] = {
+        "data": str(data),
+        "command": "deepcheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        **result.metrics,
+    }
+    card.write(card_path)
+    typer.echo(
+        f"temperature {card.temperature}, threshold {card.threshold} "
+        f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}) "
+        f"→ {card_path}"
+    )
 
 
 def _stderr_console():

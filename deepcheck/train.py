@@ -48,7 +48,7 @@ class TrainConfig:
     threads: int = 2
     device: str = "cpu"
     augment: bool = True
-    sbi: float = 0.0  # share of each batch's reals turned into self-blended fakes
+    sbi: float = 0.0  # extra self-blended fakes, as a share of the number of reals
     checkpoint_every: int = 200
     resume: bool = False
     init_from: str | None = None
@@ -58,38 +58,92 @@ class TrainConfig:
 
 
 class CropDataset:
-    """Face crops with labels; applies augmentation and, optionally, SBI."""
+    """Face crops with labels, augmentation and, optionally, self-blended fakes.
 
-    def __init__(self, samples: list[Sample], size: int, augment: bool, sbi: float = 0.0, seed: int = 0):
+    With ``sbi > 0`` the dataset grows by ``sbi × (number of reals)`` extra
+    items; each is a self-blended fake made on the fly from a real crop, so
+    real labelled fakes and SBI fakes mix in every epoch.
+    """
+
+    def __init__(
+        self,
+        samples: list[Sample],
+        size: int,
+        augment: bool,
+        sbi: float = 0.0,
+        seed: int = 0,
+        landmarks: dict[str, np.ndarray] | None = None,
+    ):
         self.samples = samples
         self.size = size
         self.augment = augment
-        self.sbi = sbi
         self.seed = seed
         self.epoch = 0
+        self.reals = [i for i, s in enumerate(samples) if s.label == 0]
+        self.n_sbi = int(round(sbi * len(self.reals)))
+        self.landmarks = landmarks or {}
 
     def __len__(self) -> int:
-        return len(self.samples)
+        return len(self.samples) + self.n_sbi
 
     def __getitem__(self, index: int):
         import cv2
         import torch
 
-        sample = self.samples[index]
         rng = np.random.default_rng((self.seed, self.epoch, index))
+        sbi = index >= len(self.samples)
+        if sbi:
+            index = self.reals[int(rng.integers(len(self.reals)))]
+        sample = self.samples[index]
         img = read_crop_rgb(sample.path)
+        scale = self.size / img.shape[0]
         if img.shape[0] != self.size or img.shape[1] != self.size:
             img = cv2.resize(img, (self.size, self.size), interpolation=cv2.INTER_AREA)
         label = sample.label
-        if self.sbi and label == 0 and rng.random() < self.sbi:
+        if sbi:
             from deepcheck.sbi import self_blend
 
-            img, _ = self_blend(img, rng)
+            points = self.landmarks.get(str(sample.path))
+            img, _ = self_blend(img, rng, None if points is None else points * scale)
             label = 1
         if self.augment:
             img = evidence_augment(img, rng)
         x = (img.astype(np.float32) - np.float32(127.0)) / np.float32(128.0)
         return torch.from_numpy(x.transpose(2, 0, 1).copy()), torch.tensor(float(label))
+
+
+def crop_landmarks(samples: list[Sample], cache: Path, log: Callable[[str], None] = print) -> dict[str, np.ndarray]:
+    """MTCNN five-point landmarks for each real crop (cached), for SBI masks.
+
+    Crops are padded before detection because MTCNN misses faces that fill
+    the whole image. Crops without a detection fall back to typical positions.
+    """
+    import cv2
+
+    if cache.is_file():
+        data = np.load(cache)
+        return {k: data[k] for k in data.files}
+    from deepcheck.faces import FaceDetector
+
+    detector = FaceDetector(min_prob=0.5, detect_size=10_000)
+    found: dict[str, np.ndarray] = {}
+    reals = [s for s in samples if s.label == 0]
+    for start in range(0, len(reals), 32):
+        batch = reals[start : start + 32]
+        imgs, pads = [], []
+        for s in batch:
+            img = read_crop_rgb(s.path)
+            pad = img.shape[0] // 4
+            imgs.append(cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0)))
+            pads.append(pad)
+        for s, pad, dets in zip(batch, pads, detector.detect(imgs)):
+            if dets and dets[0].landmarks is not None:
+                found[str(s.path)] = (dets[0].landmarks - pad).astype(np.float32)
+    log(f"landmarks found on {len(found)}/{len(reals)} real crops")
+    tmp = cache.with_suffix(".tmp.npz")
+    np.savez(tmp, **found)
+    os.replace(tmp, cache)
+    return found
 
 
 def _worker_init(_worker_id: int) -> None:
@@ -166,7 +220,9 @@ def train(
     net = net.to(cfg.device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    steps_per_epoch = math.ceil(len(train_samples) / cfg.batch_size)
+    landmarks = crop_landmarks(train_samples, out / "landmarks.npz", log) if cfg.sbi > 0 else None
+    ds = CropDataset(train_samples, size, augment=cfg.augment, sbi=cfg.sbi, seed=cfg.seed, landmarks=landmarks)
+    steps_per_epoch = math.ceil(len(ds) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
     step, history = 0, []
     if cfg.resume and ckpt_path.is_file():
@@ -184,7 +240,6 @@ def train(
         )
         os.replace(tmp, ckpt_path)
 
-    ds = CropDataset(train_samples, size, augment=cfg.augment, sbi=cfg.sbi, seed=cfg.seed)
     card_path = out / f"{cfg.name}.json"
     while step < total_steps:
         epoch = step // steps_per_epoch

@@ -1,0 +1,152 @@
+"""Training, SBI, evaluation and calibration on tiny sets the tests build."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from deepcheck.augment import evidence_augment
+from deepcheck.sbi import face_hull, self_blend
+from tests.conftest import ASTRONAUT_FACE_BOX, run_cli
+
+
+@pytest.fixture(scope="module")
+def face_crop(astronaut):
+    x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
+    return cv2.resize(np.ascontiguousarray(astronaut[y1 - 5 : y2 + 5, x1 - 10 : x2 + 10]), (128, 128))
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory, face_crop):
+    """8 augmented real crops and 8 self-blended fakes of the astronaut's face."""
+    root = tmp_path_factory.mktemp("tiny")
+    rng = np.random.default_rng(7)
+    for label in ("real", "fake"):
+        (root / label).mkdir()
+    for i in range(8):
+        real = evidence_augment(face_crop, rng)
+        cv2.imwrite(str(root / "real" / f"r{i}.png"), real[:, :, ::-1])
+        fake, _ = self_blend(face_crop, rng)
+        cv2.imwrite(str(root / "fake" / f"f{i}.png"), evidence_augment(fake, rng)[:, :, ::-1])
+    return root
+
+
+def test_sbi_changes_only_inside_mask(astronaut, analyzer):
+    x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
+    det = analyzer.detector.detect([astronaut])[0][0]
+    region = np.ascontiguousarray(astronaut[0:256, 128:384])
+    landmarks = det.landmarks - np.array([128, 0], np.float32)
+    blended, mask = self_blend(region, np.random.default_rng(3), landmarks)
+    changed = np.any(blended != region, axis=2)
+    assert changed.any()
+    assert not changed[mask == 0].any()  # outside the mask every pixel is untouched
+    assert 0.05 < (mask > 0).mean() < 0.9
+    hull = face_hull(landmarks)
+    hx, hy = hull.mean(axis=0)
+    assert x1 - 128 < hx < x2 - 128 and y1 < hy < y2 + 20  # the hull sits on the face
+
+
+def test_two_epoch_training_gives_a_model_scan_can_load(tiny_set, tmp_path, media_dir):
+    out = tmp_path / "model"
+    proc = run_cli(
+        "train",
+        str(tiny_set),
+        "--val",
+        str(tiny_set),
+        "--crops",
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--input-size",
+        "96",
+        "--batch-size",
+        "8",
+        "--sbi",
+        "0.5",
+        "--name",
+        "tiny",
+    )
+    assert proc.returncode == 0, proc.stderr
+    card = json.loads((out / "tiny.json").read_text())
+    assert card["input_size"] == 96 and len(card["training"]["history"]) == 2
+    assert card["training"]["command"].startswith("deepcheck train")
+    assert 0 <= card["metrics"]["val_crop_auc"] <= 1
+    assert (out / "checkpoint.pt").is_file()
+    scan = run_cli("scan", str(media_dir / "face.jpg"), "--model", str(out / "tiny.json"), "-f", "json", "-q")
+    doc = json.loads(scan.stdout)
+    assert doc["model"]["name"] == "tiny" and doc["files"][0]["status"] == "ok"
+    # resume after the last epoch is a no-op that keeps the same weights
+    before = (out / "tiny.pt").read_bytes()
+    again = run_cli(
+        "train",
+        str(tiny_set),
+        "--crops",
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--input-size",
+        "96",
+        "--batch-size",
+        "8",
+        "--sbi",
+        "0.5",
+        "--name",
+        "tiny",
+        "--resume",
+    )
+    assert again.returncode == 0 and (out / "tiny.pt").read_bytes() == before
+
+
+def test_evaluate_writes_metrics_and_plots(tiny_set, tmp_path):
+    out = tmp_path / "eval"
+    proc = run_cli("evaluate", str(tiny_set), "--crops", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    level = metrics["file_level"]
+    assert level["n_real"] == 8 and level["n_fake"] == 8
+    for key in (
+        "auc",
+        "eer",
+        "accuracy_at_threshold",
+        "tpr_at_threshold",
+        "fpr_at_threshold",
+        "tpr_at_fpr_1pct",
+        "tpr_at_fpr_5pct",
+        "log_loss",
+    ):
+        assert key in level
+    assert 0 <= level["auc"] <= 1
+    for png in ("roc.png", "reliability.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_calibrate_writes_temperature_and_threshold(tiny_set, tmp_path):
+    from deepcheck.classifier import MODELS_DIR
+
+    shutil.copy(MODELS_DIR / "deepcheck-lite0.json", tmp_path / "m.json")
+    card = json.loads((tmp_path / "m.json").read_text())
+    shutil.copy(MODELS_DIR / card["weights_file"], tmp_path / card["weights_file"])
+    proc = run_cli("calibrate", str(tiny_set), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.25")
+    assert proc.returncode == 0, proc.stderr
+    new = json.loads((tmp_path / "m.json").read_text())
+    assert new["temperature"] > 0 and 0 < new["threshold"] <= 1
+    assert new["metrics"]["calibration"]["fpr_at_threshold"] <= 0.25
+    assert new["sha256"] == card["sha256"]
+
+
+def test_extract_crops_uses_scan_framing(tmp_path, media_dir):
+    from deepcheck.card import Framing
+    from deepcheck.datasets import Sample
+    from deepcheck.extract import extract_crops
+
+    crops = extract_crops(
+        [Sample(media_dir / "face.jpg", 0), Sample(media_dir / "clip.mp4", 1)], tmp_path, Framing(), frames=3
+    )
+    assert sum(c.label == 0 for c in crops) == 1 and sum(c.label == 1 for c in crops) == 3
+    assert cv2.imread(str(crops[0].path)).shape == (224, 224, 3)
