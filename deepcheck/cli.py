@@ -198,6 +198,7 @@ def train(
     init_from: Annotated[Optional[str], typer.Option(help="Start from a shipped model (name or card path).")] = None,
     no_augment: Annotated[bool, typer.Option("--no-augment", help="Disable augmentation.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT/checkpoint.pt.")] = False,
+    notes: Annotated[str, typer.Option(help="Free text recorded in the model card (e.g. how the run went).")] = "",
 ) -> None:
     """Fine-tune an ImageNet EfficientNet-Lite on labelled faces; writes weights + model card."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -236,7 +237,8 @@ def train(
         sbi=sbi,
         init_from=init_from,
         resume=resume,
-        command="deepcheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        notes=notes,
+        command=_reproducible_command(sys.argv[1:]),
         data_note=f"train: {data} ({len(train_samples)} crops); val: {val} ({len(val_samples or [])} crops)",
     )
     with Progress(
@@ -343,6 +345,19 @@ def calibrate(
         f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}) "
         f"→ {card_path}"
     )
+
+
+def _reproducible_command(argv: list[str]) -> str:
+    """The command line that reproduces a run: without --resume and --notes, which don't change the weights."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--notes":
+            skip = True
+        elif arg != "--resume" and not arg.startswith("--notes="):
+            kept.append(shlex.quote(arg))
+    return "deepcheck " + " ".join(kept)
 
 
 def _stderr_console():

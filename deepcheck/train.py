@@ -54,6 +54,7 @@ class TrainConfig:
     init_from: str | None = None
     command: str = ""
     data_note: str = ""
+    notes: str = ""
     framing: Framing = field(default_factory=Framing)
 
 
@@ -303,10 +304,11 @@ def write_weights_and_card(net, cfg: TrainConfig, size: int, history: list[dict]
         training={
             "command": cfg.command,
             "data": cfg.data_note,
+            "notes": cfg.notes,
             "config": {
                 k: (str(v) if isinstance(v, Path) else v)
                 for k, v in asdict(cfg).items()
-                if k not in {"command", "data_note", "framing", "resume"}
+                if k not in {"command", "data_note", "notes", "framing", "resume"}
             },
             "history": history,
         },
