@@ -8,13 +8,14 @@ anything, and loads with ``weights_only=True``.
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from deepcheck.card import ModelCard
-from deepcheck.fileio import sha256_file
+from deepcheck.fileio import sha256_bytes
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = "deepcheck-lite0"
@@ -129,14 +130,29 @@ def calibrate(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def verify_weights(card: ModelCard, weights: Path) -> None:
+    """Raise ModelError unless the weights file's SHA-256 is the one on the card."""
+    read_verified_weights(card, weights)
+
+
+def read_verified_weights(card: ModelCard, weights: Path) -> bytes:
+    """The weights' bytes, read once and checked against the card's SHA-256.
+
+    Loading from these same bytes (not from the path again) means a file
+    swapped between the check and the load can never be unpickled.
+    """
     if not weights.is_file():
         raise ModelError(f"weights file missing: {weights}")
-    actual = sha256_file(weights)
-    if actual != card.sha256:
+    try:
+        data = weights.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read weights {weights}: {exc.strerror or exc}") from exc
+    actual = sha256_bytes(data)
+    if not card.sha256 or actual != card.sha256:
         raise ModelError(
-            f"weights {weights} do not match their card: sha256 {actual[:16]}… != {card.sha256[:16]}…; "
+            f"weights {weights} do not match their card: sha256 {actual[:16]}… != {(card.sha256 or '(none)')[:16]}…; "
             "refusing to load a tampered or unknown model"
         )
+    return data
 
 
 def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu") -> Classifier:
@@ -151,13 +167,14 @@ def _load_model_cached(name_or_path: str, device: str) -> Classifier:
     card_path = resolve_card_path(name_or_path)
     try:
         card = ModelCard.read(card_path)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ModelError(f"model card {card_path} is not valid: {exc}") from exc
     weights = card_path.parent / card.weights_file
-    verify_weights(card, weights)
+    data = read_verified_weights(card, weights)
     net = build_network(card.architecture)
     try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
+        # weights_only: tensors and plain containers only, never arbitrary pickled objects
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         net.load_state_dict(state)
     except Exception as exc:  # any failure here means the file is not what the card says
         raise ModelError(f"could not load weights {weights}: {exc}") from exc

@@ -64,6 +64,20 @@ def scan(
     min_face_prob: Annotated[float, typer.Option(help="Minimum MTCNN face probability.")] = 0.9,
     detect_size: Annotated[int, typer.Option(help="Long side (px) of the copy faces are detected on.")] = 960,
     max_pixels: Annotated[int, typer.Option(help="Refuse images/frames with more pixels than this.")] = 100_000_000,
+    max_decode_seconds: Annotated[
+        float, typer.Option(help="Give up on a video after decoding for this long (0: no limit).")
+    ] = 300.0,
+    journal_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--journal",
+            help="Journal folder for resuming interrupted scans (default: $DEEPCHECK_JOURNAL or "
+            "~/.cache/deepcheck/journal). Never inside the scanned folders.",
+        ),
+    ] = None,
+    no_journal: Annotated[
+        bool, typer.Option("--no-journal", help="Analyse every file afresh and keep no journal.")
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress: only the machine output.")
     ] = False,
@@ -74,7 +88,7 @@ def scan(
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import ModelError
-    from deepcheck.media import iter_inputs
+    from deepcheck.evidence import iter_inputs
     from deepcheck.pipeline import Analyzer, ScanSettings
     from deepcheck.writers import FORMATS
 
@@ -84,6 +98,8 @@ def scan(
         _fail("--threshold must be between 0 and 1")
     if frames < 1:
         _fail("--frames must be at least 1")
+    if max_pixels < 1 or max_decode_seconds < 0:
+        _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
     roots = list(paths or [])
     if files_from:
         try:
@@ -102,24 +118,75 @@ def scan(
         device=device,
         max_pixels=max_pixels,
         model=model,
+        max_decode_seconds=max_decode_seconds,
     )
     err = _stderr_console()
     try:
         analyzer = Analyzer.create(settings)
     except ModelError as exc:
         _fail(str(exc))
-    report = _run_with_progress(targets, analyzer, err, show=not quiet)
+    _warn_if_inside_evidence(output, roots, err)
+    journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
+    report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal)
+    if journal is not None and journal.problem:
+        err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
+    if journal is not None and journal.reused and not quiet:
+        err.print(
+            f"resumed: {journal.reused} of {len(targets)} files taken from the journal {journal.path}",
+            markup=False,
+            soft_wrap=True,
+        )
     _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
     raise typer.Exit(0 if exit_zero else exit_code(report))
 
 
-def _run_with_progress(targets, analyzer, err, show: bool):
+def _warn_if_inside_evidence(output: Optional[Path], roots: list[Path], err) -> None:
+    """The report is the one thing deepcheck writes; say so when the user points it into the evidence."""
+    from deepcheck.journal import inside
+
+    if output is not None and inside(output.absolute().parent, roots) is not None:
+        err.print(
+            f"warning: the report {output} is written inside a scanned folder: that folder changes",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err):
+    """The resume journal, never inside the evidence (see deepcheck/journal.py). None when it cannot be."""
+    from deepcheck.journal import Journal, default_dir, inside
+
+    directory = journal_dir or default_dir()
+    evidence = inside(directory, roots)
+    if evidence is not None:
+        if journal_dir is not None:
+            _fail(f"--journal {journal_dir} is inside the scanned folder {evidence}; choose a folder outside it")
+        err.print(
+            f"warning: the journal folder {directory} is inside the scanned folder {evidence}; "
+            "scanning without a journal (pass --journal DIR elsewhere to be able to resume)",
+            markup=False,
+            soft_wrap=True,
+        )
+        return None
+    try:
+        return Journal.for_analyzer(analyzer, directory)
+    except OSError as exc:
+        err.print(
+            f"warning: no journal (cannot use {directory}: {exc.strerror or exc}); an interrupted scan restarts",
+            markup=False,
+            soft_wrap=True,
+        )
+        return None
+
+
+def _run_with_progress(targets, analyzer, err, show: bool, journal=None):
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from deepcheck.pipeline import run_scan
 
     if not show:
-        return run_scan(targets, analyzer)
+        return run_scan(targets, analyzer, journal=journal)
     with Progress(
         TextColumn("scanning"),
         BarColumn(),
@@ -133,7 +200,9 @@ def _run_with_progress(targets, analyzer, err, show: bool):
         return run_scan(
             targets,
             analyzer,
-            on_file=lambda i, r: bar.update(task, completed=i + 1, description=Path(r.path).name[:40]),
+            # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
+            on_file=lambda i, r: bar.update(task, completed=i + 1, description=escape(Path(r.path).name[:40])),
+            journal=journal,
         )
 
 
@@ -156,7 +225,7 @@ def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: b
         atomic_write_text(output, text)
         if not quiet:
             render_table(report, err, verbose=verbose)
-            err.print(f"report written to {output}")
+            err.print(f"report written to {output}", markup=False, soft_wrap=True)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -1,25 +1,46 @@
 """Media decoding: find inputs, recognise them by content, decode images and sample video frames.
 
-Nothing here writes next to the evidence. Files are opened read-only; when
-OpenCV cannot open a path (odd characters), a symlink with a plain name is
-made in a private temp folder instead.
+Nothing here writes anywhere. Decoders are handed an open, read-only file
+(see deepcheck/evidence.py), never a name, and every decoder failure becomes
+a ``MediaError`` whose message goes into the file's record.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import struct
+import time
+import warnings
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import cv2
 import numpy as np
 
-IMAGE_EXTS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-VIDEO_EXTS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm"})
+from deepcheck.evidence import iter_inputs, open_readonly  # noqa: F401  (iter_inputs: re-exported)
+
+IMAGE_EXTS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"})
+VIDEO_EXTS = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".3gp"})
 DEFAULT_MAX_PIXELS = 100_000_000
+DEFAULT_MAX_DECODE_SECONDS = 300.0
+
+# PIL plugins allowed per sniffed container: content picks the decoder, and no other plugin
+# (EPS via Ghostscript, exotic formats) ever sees evidence bytes.
+_PIL_FORMATS = {
+    "jpeg": ["JPEG", "MPO"],
+    "png": ["PNG"],
+    "webp": ["WEBP"],
+    "bmp": ["BMP"],
+    "tiff": ["TIFF"],
+    "gif": ["GIF"],
+    "heic": [],
+    "avif": ["AVIF"],
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
 
 
 class MediaError(Exception):
@@ -52,8 +73,16 @@ class MediaInfo:
 
 def sniff(path: Path) -> tuple[str, str] | None:
     """(kind, container) from the file's first bytes, or None if not media we read."""
-    with open(path, "rb") as fh:
-        head = fh.read(32)
+    fd = open_readonly(path)
+    try:
+        head = os.pread(fd, 32, 0)
+    finally:
+        os.close(fd)
+    return sniff_bytes(head)
+
+
+def sniff_bytes(head: bytes) -> tuple[str, str] | None:
+    """(kind, container) from a file's first 32 bytes, or None if not media we read."""
     if head.startswith(b"\xff\xd8\xff"):
         return "image", "jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -68,6 +97,10 @@ def sniff(path: Path) -> tuple[str, str] | None:
         return "image", "gif"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
+        if brand in _HEIF_BRANDS:
+            return "image", "heic"
+        if brand in _AVIF_BRANDS:
+            return "image", "avif"
         return "video", "mov" if brand == b"qt  " else "mp4"
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free"):
         return "video", "mov"
@@ -78,75 +111,93 @@ def sniff(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def iter_inputs(paths: list[Path]) -> Iterator[Path]:
-    """Expand files and folders (recursively) into files, sorted, each once.
-
-    Folder symlinks are not followed (no loops, no escaping the tree); file
-    symlinks are listed and read. Hidden files are included: evidence can hide.
-    """
-    seen: set[Path] = set()
-    for root in paths:
-        if root.is_dir():
-            found = []
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-                dirnames.sort()
-                found.extend(Path(dirpath) / name for name in filenames)
-                # a symlinked folder is not descended into but is reported as a file entry
-                found.extend(Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink())
-            candidates = sorted(found)
-        else:
-            candidates = [root]
-        for path in candidates:
-            key = Path(os.path.abspath(path))
-            if key not in seen:
-                seen.add(key)
-                yield path
-
-
-def load_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, MediaInfo]:
-    """Decode an image to RGB uint8 with EXIF orientation applied.
+def load_image(
+    source: Path | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS, container: str | None = None
+) -> tuple[np.ndarray, MediaInfo]:
+    """Decode an image (a path or an open binary file) to RGB uint8, EXIF orientation applied.
 
     The pixel count is checked from the header before any pixel is decoded,
-    so a decompression bomb is refused without allocating it.
+    so a decompression bomb is refused without allocating it. Only the PIL
+    plugin matching the sniffed content is allowed to parse the bytes. An
+    animated GIF/WebP gives its first frame (noted in the media info).
+    Every failure, whatever the decoder raised, becomes a MediaError.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    with ExitStack() as stack:
+        if isinstance(source, (str, os.PathLike)):
+            fh = stack.enter_context(os.fdopen(open_readonly(source), "rb"))
+        else:
+            fh = source
+        if container is None:
+            found = sniff_bytes(os.pread(fh.fileno(), 32, 0))
+            container = found[1] if found else None
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rgb, info = _decode_image(fh, max_pixels, container)
+            if caught:  # e.g. "Corrupt EXIF data": worth a line in the report, not a line on the terminal
+                info.extra["decoder_warnings"] = sorted({str(w.message).strip()[:200] for w in caught})[:5]
+            return rgb, info
+        except MediaError:
+            raise
+        except MemoryError as exc:
+            raise MediaError("out of memory while decoding the image") from exc
+        except Exception as exc:  # hostile bytes reach odd corners of PIL: any failure is a decode error
+            raise MediaError(f"cannot decode image: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _decode_image(fh: BinaryIO, max_pixels: int, container: str | None) -> tuple[np.ndarray, MediaInfo]:
+    from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = None  # our own limit below, checked before decoding
+    formats = _PIL_FORMATS.get(container or "")
+    if formats is not None and not formats:
+        raise MediaError(f"{container.upper()} images are not supported; convert to JPEG or PNG to analyse")
+    fh.seek(0)
     try:
-        with Image.open(path) as im:
-            width, height = im.size
-            if width * height > max_pixels:
-                raise MediaError(
-                    f"image is {width}x{height} = {width * height:,} pixels, over the "
-                    f"limit of {max_pixels:,} (--max-pixels); refused before decoding"
-                )
-            info = MediaInfo(kind="image", container=(im.format or "unknown").lower(), width=width, height=height)
-            info.extra.update(_exif_tags(im))
-            info.extra["mode"] = im.mode
-            if getattr(im, "n_frames", 1) > 1:
-                info.extra["frames_in_file"] = im.n_frames
-                info.extra["note"] = "animated image: the first frame is analysed"
-            im.seek(0)
-            im = ImageOps.exif_transpose(im)
-            rgb = _to_rgb8(im)
-    except MediaError:
+        im = Image.open(fh, formats=formats)
+    except Exception as exc:
+        if container == "avif":
+            raise MediaError("AVIF images are not supported by this installation's Pillow") from exc
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise MediaError(f"cannot decode image: {exc}") from exc
-    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
-        raise MediaError(f"image is too small to hold a face ({rgb.shape[1]}x{rgb.shape[0]})")
+    with im:
+        width, height = im.size
+        if width * height > max_pixels:
+            raise MediaError(
+                f"image is {width}x{height} = {width * height:,} pixels, over the "
+                f"limit of {max_pixels:,} (--max-pixels); refused before decoding"
+            )
+        info = MediaInfo(kind="image", container=(im.format or "unknown").lower(), width=width, height=height)
+        info.extra.update(_exif_tags(im))
+        info.extra["mode"] = im.mode
+        if getattr(im, "n_frames", 1) > 1:
+            info.extra["frames_in_file"] = im.n_frames
+            info.extra["note"] = "animated image: the first frame is analysed"
+        im.seek(0)
+        im = ImageOps.exif_transpose(im)
+        rgb = _to_rgb8(im)
+    if rgb.ndim != 3 or rgb.shape[0] < 1 or rgb.shape[1] < 1:
+        raise MediaError(f"image decoded to an empty picture (shape {rgb.shape})")
     info.width, info.height = rgb.shape[1], rgb.shape[0]
     return rgb, info
 
 
 def _to_rgb8(im) -> np.ndarray:
     """Any PIL mode (grey, CMYK, 16-bit, alpha, palette) → RGB uint8."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if im.mode.startswith("I;16"):
+        arr = np.asarray(im, dtype=np.float64) / 257.0  # 16-bit range → 8-bit range
+        arr = arr.round().clip(0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(arr[:, :, None], 3, axis=2))
+    if im.mode == "I":
         arr = np.asarray(im, dtype=np.float64)
         top = arr.max() if arr.size else 1.0
         arr = (arr / (65535.0 if top > 255 else 255.0) * 255.0).clip(0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(arr[:, :, None], 3, axis=2))
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
         from PIL import Image
 
         rgba = im.convert("RGBA")
@@ -188,22 +239,61 @@ def read_crop_rgb(path: Path) -> np.ndarray:
     return np.ascontiguousarray(img[:, :, ::-1])
 
 
-class VideoReader:
-    """Opens a video with OpenCV, working around paths OpenCV cannot open."""
+_DECODER_LOGS_QUIETED = False
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._tmpdir: tempfile.TemporaryDirectory | None = None
-        self.cap = cv2.VideoCapture(str(path))
-        if not self.cap.isOpened():
-            # OpenCV's FFmpeg backend chokes on some names (newlines, odd bytes): use a plain alias.
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="deepcheck-")
-            alias = Path(self._tmpdir.name) / ("video" + path.suffix.lower()[:8])
-            os.symlink(os.path.abspath(path), alias)
-            self.cap = cv2.VideoCapture(str(alias))
-        if not self.cap.isOpened():
+
+def _quiet_decoder_logs() -> None:
+    """FFmpeg and OpenCV print warnings for every hostile file; the record already says what failed.
+
+    Set OPENCV_FFMPEG_LOGLEVEL yourself (e.g. 24) to see FFmpeg's messages again.
+    """
+    global _DECODER_LOGS_QUIETED
+    if not _DECODER_LOGS_QUIETED:
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        try:
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        except AttributeError:
+            pass
+        _DECODER_LOGS_QUIETED = True
+
+
+_quiet_decoder_logs()  # before OpenCV first starts FFmpeg, which reads the level once
+
+
+class VideoReader:
+    """A video opened with OpenCV's FFmpeg backend from an open file, never from its name.
+
+    Reading from the file object means FFmpeg never parses the name (no
+    protocols such as ``http:``, no ``%d`` patterns, no trouble with newlines
+    or leading dashes), needs no temp files, and reads the exact file that
+    was hashed. FFmpeg applies rotation metadata (display matrix) by default;
+    the reported width and height are those of the rotated frames.
+    """
+
+    def __init__(self, source: Path | BinaryIO):
+        _quiet_decoder_logs()
+        self.path = source if isinstance(source, (str, os.PathLike)) else None
+        self._own_file = self.path is not None
+        self.file: BinaryIO = os.fdopen(open_readonly(source), "rb") if self._own_file else source
+        self.cap = None
+        self._open()
+
+    def _open(self) -> None:
+        self.file.seek(0)
+        try:
+            self.cap = cv2.VideoCapture(self.file, cv2.CAP_FFMPEG, [])
+        except cv2.error as exc:
             self.close()
-            raise MediaError("cannot open video (unsupported codec, truncated or not a video)")
+            raise MediaError(f"cannot open video: {exc}") from exc
+        if not self.cap.isOpened():
+            reason = video_open_failure(self.file)
+            self.close()
+            raise MediaError(reason)
+
+    def rewind(self) -> None:
+        """Start again from the first frame (reopening is more reliable than seeking on odd files)."""
+        self.cap.release()
+        self._open()
 
     def info(self, container: str) -> MediaInfo:
         cap = self.cap
@@ -211,7 +301,7 @@ class VideoReader:
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
         codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") or None
-        return MediaInfo(
+        info = MediaInfo(
             kind="video",
             container=container,
             width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
@@ -221,19 +311,81 @@ class VideoReader:
             duration_s=round(count / fps, 3) if fps and count > 0 and fps < 1000 else None,
             codec=codec,
         )
+        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
+        if rotation:
+            info.extra["rotation"] = rotation
+            info.extra["note_rotation"] = f"rotation metadata ({rotation}°) applied to the frames"
+        return info
 
     def close(self) -> None:
         if self.cap is not None:
             self.cap.release()
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
+            self.cap = None
+        if self._own_file and self.file is not None:
+            self.file.close()
+            self.file = None
 
     def __enter__(self) -> VideoReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def video_open_failure(fh: BinaryIO) -> str:
+    """Why FFmpeg could not open a file: says 'audio-only' or 'no frames' when the MP4 boxes show it."""
+    tracks = mp4_track_kinds(fh)
+    if tracks is not None:
+        if not tracks:
+            return "cannot open video: the container holds no tracks (an empty or unfinished recording)"
+        if "vide" not in tracks:
+            return f"no video track: an audio-only or data-only file (tracks: {', '.join(tracks)})"
+    return "cannot open video (unsupported codec, truncated, or not a video)"
+
+
+def mp4_track_kinds(fh: BinaryIO, max_boxes: int = 4096) -> list[str] | None:
+    """Handler types ('vide', 'soun', …) of an ISO-BMFF (MP4/MOV) file's tracks; None if no moov box.
+
+    Reads only box headers, with bounded loops, so hostile sizes cannot make it run away.
+    """
+    fd = fh.fileno()
+    size = os.fstat(fd).st_size
+    budget = [max_boxes]
+
+    def boxes(start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+        pos = start
+        while pos + 8 <= end and budget[0] > 0:
+            budget[0] -= 1
+            head = os.pread(fd, 16, pos)
+            if len(head) < 8:
+                return
+            box_size, kind = struct.unpack(">I4s", head[:8])
+            header = 8
+            if box_size == 1 and len(head) == 16:
+                box_size, header = struct.unpack(">Q", head[8:16])[0], 16
+            elif box_size == 0:
+                box_size = end - pos
+            if box_size < header or pos + box_size > end:
+                return
+            yield kind, pos + header, pos + box_size
+            pos += box_size
+
+    for kind, start, end in boxes(0, size):
+        if kind != b"moov":
+            continue
+        found = []
+        for tkind, tstart, tend in boxes(start, end):
+            if tkind != b"trak":
+                continue
+            for mkind, mstart, mend in boxes(tstart, tend):
+                if mkind != b"mdia":
+                    continue
+                for hkind, hstart, _hend in boxes(mstart, mend):
+                    if hkind == b"hdlr":
+                        handler = os.pread(fd, 4, hstart + 8)
+                        found.append(handler.decode("latin-1").strip("\x00 ") or "?")
+        return found
+    return None
 
 
 def sample_indices(frame_count: int, n: int) -> list[int]:
@@ -244,34 +396,124 @@ def sample_indices(frame_count: int, n: int) -> list[int]:
     return sorted({int((i + 0.5) * frame_count / n) for i in range(n)})
 
 
-def sample_frames(reader: VideoReader, n: int, frame_count: int | None, fps: float | None) -> Iterator[Frame]:
-    """Yield ``n`` evenly spread frames, reading sequentially (grab, retrieve only the wanted).
+@dataclass
+class Samples:
+    """Frames sampled from a video, with what the walk learnt about the stream's real length."""
+
+    frames: list[Frame]
+    frames_in_stream: int | None = None  # counted, when the whole stream was walked
+    note: str | None = None  # set when the container's frame count was wrong
+
+
+class _Clock:
+    """The per-file decode-time limit, checked between frames."""
+
+    def __init__(self, max_seconds: float | None):
+        self.max_seconds = max_seconds
+        self.stop_at = None if not max_seconds or max_seconds <= 0 else time.monotonic() + max_seconds
+
+    def check(self, frames_read: int) -> None:
+        if self.stop_at is not None and time.monotonic() > self.stop_at:
+            raise MediaError(
+                f"decoding stopped after {frames_read:,} frames: over the limit of "
+                f"{self.max_seconds:g} s per file (--max-decode-seconds)"
+            )
+
+
+def read_samples(
+    reader: VideoReader,
+    n: int,
+    frame_count: int | None,
+    fps: float | None,
+    *,
+    max_pixels: int | None = None,
+    max_seconds: float | None = None,
+) -> Samples:
+    """``n`` evenly spread frames, reading the stream sequentially (grab; retrieve only the wanted).
 
     Seeking is slow and unreliable on H.264, so the stream is walked once.
-    When the container's frame count is missing the frames are counted first
-    with grab() (cheap: no decode of pixels into RGB).
+    The container's frame count is checked, not trusted: the walk goes to
+    its announced end and one frame past it. When the stream is shorter, or
+    longer by more than one sampling step (frames an adversary could hide
+    behind a lying header), the frames are sampled again over the real
+    length. Without a frame count the frames are counted first (grab only).
+    At most ``n`` frames are held; ``max_pixels`` and ``max_seconds`` bound
+    each frame's size and the file's total decode time.
     """
-    cap = reader.cap
+    clock = _Clock(max_seconds)
     if not frame_count:
-        frame_count = 0
-        while cap.grab():
-            frame_count += 1
-        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-    wanted = sample_indices(frame_count, n)
-    if not wanted:
-        return
-    targets = iter(wanted)
-    target = next(targets)
+        counted = _count_frames(reader, clock)
+        reader.rewind()
+        frames, _ = _walk(reader, sample_indices(counted, n), counted, fps, clock, max_pixels, verify=False)
+        return Samples(frames, frames_in_stream=counted)
+    frames, stream = _walk(reader, sample_indices(frame_count, n), frame_count, fps, clock, max_pixels, verify=True)
+    if stream is None:
+        return Samples(frames)
+    note = f"the container claims {frame_count:,} frames but the stream has {stream:,}"
+    missed = len(sample_indices(frame_count, n)) - len(frames)
+    step = max(1, frame_count // max(1, n))
+    if (stream < frame_count and missed > 0) or stream - frame_count > step:
+        reader.rewind()
+        frames, _ = _walk(reader, sample_indices(stream, n), stream, fps, clock, max_pixels, verify=False)
+        note += "; frames were sampled over the real length"
+    return Samples(frames, frames_in_stream=stream, note=note)
+
+
+def _count_frames(reader: VideoReader, clock: _Clock) -> int:
+    count = 0
+    while reader.cap.grab():
+        count += 1
+        clock.check(count)
+    return count
+
+
+def _walk(
+    reader: VideoReader,
+    wanted: list[int],
+    expected: int,
+    fps: float | None,
+    clock: _Clock,
+    max_pixels: int | None,
+    verify: bool,
+) -> tuple[list[Frame], int | None]:
+    """Retrieve the wanted frames; with ``verify``, return the real frame count if it is not ``expected``."""
+    cap = reader.cap
+    targets = set(wanted)
+    frames: list[Frame] = []
+    last = wanted[-1] if wanted else -1
     index = 0
     while True:
+        if not verify and index > last:
+            return frames, None
+        if verify and index > expected:
+            break  # one frame past the announced end exists: the stream is longer
         if not cap.grab():
-            return  # the container lied about its length: fewer frames than announced
-        if index == target:
+            return frames, (index if verify and index != expected else None)
+        clock.check(index + 1)
+        if index in targets:
             ok, bgr = cap.retrieve()
-            if ok and bgr is not None:
+            if ok and bgr is not None and bgr.ndim == 3 and bgr.size:
+                h, w = bgr.shape[:2]
+                if max_pixels is not None and w * h > max_pixels:
+                    raise MediaError(f"a frame is {w}x{h}, over the pixel limit of {max_pixels:,} (--max-pixels)")
                 time_s = round(index / fps, 3) if fps else None
-                yield Frame(index=index, time_s=time_s, rgb=np.ascontiguousarray(bgr[:, :, ::-1]))
-            target = next(targets, None)
-            if target is None:
-                return
+                frames.append(Frame(index=index, time_s=time_s, rgb=np.ascontiguousarray(bgr[:, :, ::-1])))
         index += 1
+    total = index
+    while cap.grab():  # count the hidden tail (grab only, bounded by the clock)
+        total += 1
+        clock.check(total)
+    return frames, total
+
+
+def sample_frames(
+    reader: VideoReader,
+    n: int,
+    frame_count: int | None,
+    fps: float | None,
+    *,
+    max_pixels: int | None = None,
+    max_seconds: float | None = None,
+) -> Iterator[Frame]:
+    """The frames of :func:`read_samples` (kept for callers that iterate)."""
+    yield from read_samples(reader, n, frame_count, fps, max_pixels=max_pixels, max_seconds=max_seconds).frames

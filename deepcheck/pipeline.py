@@ -7,16 +7,19 @@ becomes an ``error`` record on its file so the scan always goes on.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deepcheck import scoring
 from deepcheck.classifier import Classifier
+from deepcheck.evidence import NotRegularFile, describe_os_error, display_path, file_kind, open_evidence
 from deepcheck.faces import FaceDetector, cut_crop
-from deepcheck.fileio import sha256_file
 from deepcheck.media import (
+    DEFAULT_MAX_DECODE_SECONDS,
     DEFAULT_MAX_PIXELS,
     IMAGE_EXTS,
     VIDEO_EXTS,
@@ -25,8 +28,8 @@ from deepcheck.media import (
     MediaInfo,
     VideoReader,
     load_image,
-    sample_frames,
-    sniff,
+    read_samples,
+    sniff_bytes,
 )
 from deepcheck.results import (
     STATUS_ERROR,
@@ -37,6 +40,11 @@ from deepcheck.results import (
     FileResult,
     ScanReport,
 )
+
+if TYPE_CHECKING:
+    from deepcheck.journal import Journal
+
+MIN_IMAGE_SIDE = 12  # MTCNN's smallest face is 12 px: a smaller picture cannot hold one
 
 
 @dataclass
@@ -51,6 +59,7 @@ class ScanSettings:
     device: str = "cpu"
     max_pixels: int = DEFAULT_MAX_PIXELS
     model: str = "deepcheck-lite0"
+    max_decode_seconds: float = DEFAULT_MAX_DECODE_SECONDS  # per file, checked between video frames
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,21 +87,22 @@ class Analyzer:
         return cls(settings, classifier, detector)
 
     def analyze(self, path: Path) -> FileResult:
-        """One file → one record. Never raises for a bad file."""
+        """One file → one record. Never raises for a bad file (hostile input is handled here)."""
         start = time.perf_counter()
-        result = FileResult(path=str(path))
+        shown, escaped = display_path(path)
+        result = FileResult(path=shown)
+        if escaped:
+            result.media["note_path"] = "the name is not valid UTF-8; undecodable bytes are shown as \\xNN"
         try:
-            self._analyze_into(path, result)
+            self._analyze_into(Path(path), result)
         except MediaError as exc:
             result.status, result.error = STATUS_ERROR, str(exc)
-        except PermissionError:
-            result.status, result.error = STATUS_ERROR, "permission denied: the file cannot be read"
-        except FileNotFoundError:
-            result.status, result.error = STATUS_ERROR, "file disappeared before it could be read"
+        except NotRegularFile as exc:
+            result.status, result.error = STATUS_SKIPPED, f"not a regular file ({exc.kind}): not read"
         except IsADirectoryError:
             result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
         except OSError as exc:
-            result.status, result.error = STATUS_ERROR, f"cannot read file: {exc.strerror or exc}"
+            result.status, result.error = STATUS_ERROR, describe_os_error(exc)
         except MemoryError:
             result.status, result.error = STATUS_ERROR, "out of memory while decoding this file"
         except Exception as exc:  # a bug or a hostile file must not end the scan
@@ -103,22 +113,33 @@ class Analyzer:
         return result
 
     def _analyze_into(self, path: Path, result: FileResult) -> None:
-        if not path.exists() and not path.is_symlink():
-            raise MediaError("no such file or folder")
-        if path.is_symlink() and not path.exists():
-            raise MediaError("broken symlink: its target does not exist")
-        if path.is_symlink() and path.is_dir():
-            result.status, result.error = STATUS_SKIPPED, "symlink to a folder: not followed"
+        link = os.lstat(path)  # FileNotFoundError: missing, or deleted since it was listed
+        if stat.S_ISLNK(link.st_mode):
+            result.media["symlink_to"] = display_path(os.path.realpath(path))[0]
+            try:
+                os.stat(path)
+            except FileNotFoundError:
+                raise MediaError("broken symlink: its target does not exist") from None
+        target = os.stat(path)
+        if stat.S_ISDIR(target.st_mode):
+            _skip_folder(path, result, symlink=stat.S_ISLNK(link.st_mode))
             return
-        if path.is_dir():
-            result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
-            return
-        stat = os.stat(path)
-        result.size_bytes, result.mtime = stat.st_size, stat.st_mtime
-        result.sha256 = sha256_file(path)
-        if stat.st_size == 0:
+        if file_kind(target.st_mode):
+            raise NotRegularFile(file_kind(target.st_mode))
+        with open_evidence(path) as evidence:
+            result.size_bytes, result.mtime = evidence.stat.st_size, evidence.stat.st_mtime
+            result.sha256 = evidence.sha256()
+            self._decode_and_score(path, evidence, result)
+            if evidence.changed_in_place():
+                raise MediaError("the file changed while it was being analysed; analyse it again when it is stable")
+            note = evidence.path_note()
+            if note:
+                result.media["note_replaced"] = note
+
+    def _decode_and_score(self, path: Path, evidence, result: FileResult) -> None:
+        if evidence.stat.st_size == 0:
             raise MediaError("empty file (0 bytes)")
-        kind = sniff(path)
+        kind = sniff_bytes(evidence.head())
         if kind is None:
             ext = path.suffix.lower()
             if ext in IMAGE_EXTS or ext in VIDEO_EXTS:
@@ -127,21 +148,43 @@ class Analyzer:
             return
         media_type, container = kind
         result.media_type = media_type
+        settings = self.settings
         if media_type == "image":
-            rgb, info = load_image(path, self.settings.max_pixels)
-            result.media = _media_dict(info, path)
+            rgb, info = load_image(evidence.file, settings.max_pixels, container)
+            result.media.update(_media_dict(info, path))
+            if min(rgb.shape[:2]) < MIN_IMAGE_SIDE:
+                result.status = STATUS_NO_FACE
+                result.media["note_size"] = (
+                    f"{rgb.shape[1]}x{rgb.shape[0]} is too small to hold a face "
+                    f"(under {MIN_IMAGE_SIDE} px); not analysed further"
+                )
+                return
             self._score_frames([Frame(index=0, time_s=None, rgb=rgb)], result)
         else:
-            with VideoReader(path) as reader:
+            with VideoReader(evidence.file) as reader:
                 info = reader.info(container)
-                result.media = _media_dict(info, path)
-                if info.width * info.height > self.settings.max_pixels:
-                    raise MediaError(f"video frames are {info.width}x{info.height}, over the pixel limit")
-                frames = list(sample_frames(reader, self.settings.frames, info.frame_count, info.fps))
-            if not frames:
-                raise MediaError("no decodable video frames (empty, audio-only or corrupt stream)")
-            result.frames_analyzed = len(frames)
-            self._score_frames(frames, result)
+                result.media.update(_media_dict(info, path))
+                if info.width * info.height > settings.max_pixels:
+                    raise MediaError(
+                        f"video frames are {info.width}x{info.height}, over the pixel limit of "
+                        f"{settings.max_pixels:,} (--max-pixels)"
+                    )
+                samples = read_samples(
+                    reader,
+                    settings.frames,
+                    info.frame_count,
+                    info.fps,
+                    max_pixels=settings.max_pixels,
+                    max_seconds=settings.max_decode_seconds,
+                )
+            if samples.frames_in_stream is not None:
+                result.media["frames_counted"] = samples.frames_in_stream
+            if samples.note:
+                result.media["note_frame_count"] = samples.note
+            if not samples.frames:
+                raise MediaError("no decodable video frames (the stream is empty or corrupt)")
+            result.frames_analyzed = len(samples.frames)
+            self._score_frames(samples.frames, result)
 
     def _score_frames(self, frames: list[Frame], result: FileResult) -> None:
         if self.settings.crops:
@@ -177,6 +220,20 @@ class Analyzer:
         result.status = STATUS_OK
 
 
+def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:
+    """A folder as an input: skipped, unless it could not be listed (then its files are missing: an error)."""
+    if symlink:
+        result.status, result.error = STATUS_SKIPPED, "symlink to a folder: not followed"
+        return
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        result.status = STATUS_ERROR
+        result.error = f"folder could not be listed, its files were not scanned: {describe_os_error(exc)}"
+        return
+    result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
+
+
 def _media_dict(info: MediaInfo, path: Path) -> dict:
     data = {k: v for k, v in asdict(info).items() if k != "extra" and v is not None}
     data.update(info.extra)
@@ -188,11 +245,23 @@ def _media_dict(info: MediaInfo, path: Path) -> dict:
 
 
 def scan(
-    paths: list[Path], analyzer: Analyzer, on_file: Callable[[int, FileResult], None] | None = None
+    paths: list[Path],
+    analyzer: Analyzer,
+    on_file: Callable[[int, FileResult], None] | None = None,
+    journal: Journal | None = None,
 ) -> Iterator[FileResult]:
-    """Analyse each path in order, yielding records as they finish."""
+    """Analyse each path in order, yielding records as they finish.
+
+    With a journal (deepcheck/journal.py), a file already finished by an
+    interrupted run with the same content, model and settings is taken from
+    it, and every newly finished file is recorded before it is yielded.
+    """
     for i, path in enumerate(paths):
-        result = analyzer.analyze(path)
+        result = journal.lookup(path) if journal is not None else None
+        if result is None:
+            result = analyzer.analyze(path)
+            if journal is not None:
+                journal.record(result)
         if on_file:
             on_file(i, result)
         yield result
@@ -234,9 +303,12 @@ def new_report(analyzer: Analyzer) -> ScanReport:
 
 
 def run_scan(
-    paths: list[Path], analyzer: Analyzer, on_file: Callable[[int, FileResult], None] | None = None
+    paths: list[Path],
+    analyzer: Analyzer,
+    on_file: Callable[[int, FileResult], None] | None = None,
+    journal: Journal | None = None,
 ) -> ScanReport:
     report = new_report(analyzer)
-    report.files = list(scan(paths, analyzer, on_file))
+    report.files = list(scan(paths, analyzer, on_file, journal))
     report.finished = utc_now()
     return report

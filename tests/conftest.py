@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -17,6 +19,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 ASTRONAUT_FACE_BOX = (181, 62, 268, 172)  # MTCNN's box on the 512×512 photo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_journal(tmp_path_factory) -> Path:
+    """CLI runs in tests journal into a temp folder, never into the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("journal")
+    old = os.environ.get("DEEPCHECK_JOURNAL")
+    os.environ["DEEPCHECK_JOURNAL"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("DEEPCHECK_JOURNAL", None)
+    else:
+        os.environ["DEEPCHECK_JOURNAL"] = old
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +81,10 @@ def deepcheck_cmd() -> list[str]:
     return [found] if found else [sys.executable, str(REPO / "cli.py")]
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     return subprocess.run(
         [*deepcheck_cmd(), *args], capture_output=True, text=True, input=stdin, cwd=cwd, env=env, timeout=600
     )
@@ -86,3 +103,33 @@ def iou(a, b) -> float:
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@contextmanager
+def unprivileged():
+    """Drop to 'nobody' when running as root, where permission bits do not apply; skip if impossible."""
+    if os.geteuid() != 0:
+        yield
+        return
+    try:
+        os.setegid(65534)
+        os.seteuid(65534)
+    except OSError as exc:
+        pytest.skip(f"running as root without the right to drop privileges ({exc}): permission bits do not apply")
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture()
+def shared_dir():
+    """A temp folder any user can enter (pytest's own are private to their owner)."""
+    folder = Path(tempfile.mkdtemp(prefix="deepcheck-perm-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)

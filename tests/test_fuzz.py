@@ -1,0 +1,137 @@
+"""Fuzzing: random and mutated image/video bytes only ever give MediaErrors from the decoders, records from the scan.
+
+Example counts are modest (the CI machine has 2 cores); every run draws new examples.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from deepcheck.media import MediaError, VideoReader, load_image, read_samples, sniff
+from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
+from tests import hostile_corpus
+
+MAGICS = [b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"BM", b"II*\x00",
+          b"\x00\x00\x00\x18ftypisom", b"RIFF\x00\x00\x00\x00AVI ", b"\x1a\x45\xdf\xa3"]  # fmt: skip
+EXTS = [".jpg", ".png", ".gif", ".webp", ".mp4", ".avi", ".mkv", ".bin"]
+
+
+@functools.cache
+def seeds() -> list[tuple[str, bytes]]:
+    """Small valid files of every kind the decoders take (small, so face detection stays quick)."""
+    import skimage.data
+    from PIL import Image
+
+    face = cv2.resize(skimage.data.astronaut()[40:200, 150:310], (96, 96), interpolation=cv2.INTER_AREA)
+    image = Image.fromarray(face)
+    frames = hostile_corpus.face_frames(face, 6, size=(128, 96))
+    with tempfile.TemporaryDirectory() as tmp:
+        mp4 = hostile_corpus.write_video(Path(tmp) / "s.mp4", frames).read_bytes()
+        avi = hostile_corpus.write_video(Path(tmp) / "s.avi", frames, fourcc="MJPG").read_bytes()
+    return [
+        (".jpg", hostile_corpus.jpeg_bytes(face)),
+        (".png", hostile_corpus.png_bytes(face)),
+        (".gif", hostile_corpus.pil_bytes(image, "GIF", save_all=True, append_images=[image.rotate(90)])),
+        (".webp", hostile_corpus.pil_bytes(image, "WEBP")),
+        (".tif", hostile_corpus.pil_bytes(image, "TIFF", compression="tiff_lzw")),
+        (".bmp", hostile_corpus.pil_bytes(image, "BMP")),
+        (".mp4", mp4),
+        (".avi", avi),
+    ]
+
+
+def mutate(data: bytes, ops: list[tuple]) -> bytes:
+    out = bytearray(data)
+    for op in ops:
+        if not out:
+            break
+        kind = op[0]
+        if kind == "truncate":
+            del out[op[1] % len(out) :]
+        elif kind == "flip":
+            out[op[1] % len(out)] = op[2]
+        elif kind == "insert":
+            at = op[1] % len(out)
+            out[at:at] = op[2]
+        elif kind == "overwrite":
+            at = op[1] % len(out)
+            out[at : at + len(op[2])] = op[2]
+    return bytes(out)
+
+
+positions = st.integers(min_value=0, max_value=1 << 20)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("truncate"), positions),
+        st.tuples(st.just("flip"), positions, st.integers(0, 255)),
+        st.tuples(st.just("insert"), positions, st.binary(min_size=1, max_size=64)),
+        st.tuples(st.just("overwrite"), positions, st.binary(min_size=1, max_size=32)),
+        st.tuples(st.just("overwrite"), st.integers(0, 64), st.binary(min_size=1, max_size=16)),  # headers
+    ),
+    min_size=1,
+    max_size=8,
+)
+mutated = st.tuples(st.integers(0, 7), ops).map(lambda t: (seeds()[t[0]][0], mutate(seeds()[t[0]][1], t[1])))
+random_bytes = st.tuples(
+    st.sampled_from(EXTS), st.tuples(st.sampled_from([b""] + MAGICS), st.binary(max_size=2048)).map(b"".join)
+)
+any_input = st.one_of(mutated, mutated, random_bytes)
+
+
+def _write(folder: str, ext: str, data: bytes) -> Path:
+    path = Path(folder) / f"input{ext}"
+    path.write_bytes(data)
+    return path
+
+
+def decode(path: Path) -> None:
+    """The decoding layer as the pipeline drives it: sniff, then decode the image or sample the video."""
+    kind = sniff(path)
+    if kind is None:
+        return
+    if kind[0] == "image":
+        rgb, _ = load_image(path, max_pixels=4_000_000)
+        assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+        return
+    with VideoReader(path) as reader:
+        info = reader.info(kind[1])
+        if info.width * info.height > 4_000_000:
+            return
+        samples = read_samples(reader, 4, info.frame_count, info.fps, max_pixels=4_000_000, max_seconds=20)
+    assert len(samples.frames) <= 4
+    assert all(f.rgb.dtype == np.uint8 and f.rgb.ndim == 3 for f in samples.frames)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_input)
+def test_decoders_raise_only_media_errors(case):
+    ext, data = case
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            decode(_write(folder, ext, data))
+        except MediaError as exc:
+            assert str(exc)  # a message for the report
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=any_input)
+def test_analyze_always_returns_a_record(case, analyzer):
+    ext, data = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write(folder, ext, data)
+        result = analyzer.analyze(path)
+    assert result.status in {STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED}
+    assert not (result.error or "").startswith("unexpected"), result.error  # a known failure, not a crash
+    if result.status in (STATUS_ERROR, STATUS_SKIPPED):
+        assert result.error and result.score is None and result.verdict is None
+    if result.status == STATUS_OK:
+        assert 0.0 <= result.score <= 1.0 and result.verdict in {"fake", "real"}
+    if data:
+        assert result.sha256 is not None and result.size_bytes == len(data)
