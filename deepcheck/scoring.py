@@ -2,7 +2,7 @@
 
 - face: calibrated probability from the classifier;
 - frame: the highest face score in that frame (one fake face makes a fake frame);
-- person: faces linked across frames by box overlap; person score = mean of
+- person: faces linked across frames by nearby, similar-sized boxes; person score = mean of
   its face scores (averaging over time damps single-frame errors, SBI's protocol);
 - file: the highest person score among persons seen in at least
   ``MIN_PERSON_SHARE`` of the frames with faces (so a one-frame false
@@ -17,19 +17,27 @@ import numpy as np
 from deepcheck.results import FaceResult, PersonResult
 
 MIN_PERSON_SHARE = 0.25
-LINK_IOU = 0.2
+LINK_DISTANCE = 1.0
+MAX_SIZE_RATIO = 1.6
 
 
-def _iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def _link_distance(a: list[float], b: list[float]) -> float:
+    """Centre distance in units of the mean box side; inf when sizes differ too much to be one face."""
+    sa, sb = max(a[2] - a[0], a[3] - a[1]), max(b[2] - b[0], b[3] - b[1])
+    if min(sa, sb) <= 0 or not 1 / MAX_SIZE_RATIO <= sa / sb <= MAX_SIZE_RATIO:
+        return float("inf")
+    dx = (a[0] + a[2] - b[0] - b[2]) / 2
+    dy = (a[1] + a[3] - b[1] - b[3]) / 2
+    return float(np.hypot(dx, dy) / ((sa + sb) / 2))
 
 
 def assign_persons(faces: list[FaceResult]) -> None:
-    """Give each face a person id by greedy IoU linking to the last box of each track."""
+    """Give each face a person id: greedy linking to the nearest track's last box.
+
+    Sampled frames can be a third of a second apart, so faces move; a face
+    joins the track whose last box centre is within ``LINK_DISTANCE`` box
+    sides and whose size is similar, else it starts a new person.
+    """
     tracks: list[list[float]] = []
     by_frame: dict[int, list[FaceResult]] = {}
     for face in faces:
@@ -37,12 +45,12 @@ def assign_persons(faces: list[FaceResult]) -> None:
     for frame_index in sorted(by_frame):
         taken: set[int] = set()
         for face in sorted(by_frame[frame_index], key=lambda f: -f.detection_prob):
-            best, best_iou = -1, LINK_IOU
+            best, best_d = -1, LINK_DISTANCE
             for t, last in enumerate(tracks):
                 if t not in taken:
-                    overlap = _iou(face.box, last)
-                    if overlap >= best_iou:
-                        best, best_iou = t, overlap
+                    d = _link_distance(face.box, last)
+                    if d <= best_d:
+                        best, best_d = t, d
             if best < 0:
                 tracks.append(face.box)
                 best = len(tracks) - 1
