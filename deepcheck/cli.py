@@ -50,7 +50,9 @@ def scan(
     files_from: Annotated[
         Optional[str], typer.Option("--files-from", help="Read paths, one per line, from FILE (- for stdin).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | jsonl | csv.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | junit | sarif.")
+    ] = "table",
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
     ] = None,
@@ -85,6 +87,14 @@ def scan(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when fakes are flagged or files fail.")
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Face thumbnails + Grad-CAM heatmaps (always on for html; kept in json/jsonl)."),
+    ] = False,
+    manifest: Annotated[
+        Optional[Path],
+        typer.Option("--manifest", help="Write a chain-of-custody manifest (hashes of inputs and reports) to FILE."),
+    ] = None,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import ModelError
@@ -108,6 +118,8 @@ def scan(
             _fail(f"cannot read --files-from {files_from}: {exc}")
     if not roots:
         _fail("no input: give files or folders, or --files-from")
+    if manifest is not None and output is not None and manifest.resolve() == output.resolve():
+        _fail("--manifest and --output must be different files")
     targets = list(iter_inputs(roots))
     settings = ScanSettings(
         frames=frames,
@@ -119,6 +131,7 @@ def scan(
         max_pixels=max_pixels,
         model=model,
         max_decode_seconds=max_decode_seconds,
+        explain=explain or fmt == "html",
     )
     err = _stderr_console()
     try:
@@ -126,6 +139,13 @@ def scan(
     except ModelError as exc:
         _fail(str(exc))
     _warn_if_inside_evidence(output, roots, err)
+    inputs = None
+    if manifest is not None:
+        from deepcheck.custody import hash_inputs
+
+        if not quiet:
+            err.print(f"hashing {len(targets)} inputs for the manifest", style="dim")
+        inputs = hash_inputs(targets)  # before the analysis touches them
     journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
     report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal)
     if journal is not None and journal.problem:
@@ -136,7 +156,9 @@ def scan(
             markup=False,
             soft_wrap=True,
         )
-    _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
+    written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
+    if manifest is not None:
+        _write_manifest(manifest, report, inputs, written, err, quiet)
     raise typer.Exit(0 if exit_zero else exit_code(report))
 
 
@@ -206,8 +228,23 @@ def _run_with_progress(targets, analyzer, err, show: bool, journal=None):
         )
 
 
-def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> None:
-    """Data to --output or stdout; the human table to the terminal (stderr when stdout carries data)."""
+def _write_manifest(path: Path, report, inputs, written, err, quiet: bool) -> None:
+    from deepcheck.custody import build_manifest, report_entry, write_manifest
+
+    reports = [report_entry(p, f, text) for p, f, text in written]
+    try:
+        write_manifest(path, build_manifest(report, inputs, reports))
+    except OSError as exc:
+        _fail(f"cannot write manifest {path}: {exc.strerror or exc}")
+    if not quiet:
+        err.print(f"manifest written to {path}")
+
+
+def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> list:
+    """Data to --output or stdout; the human table to the terminal (stderr when stdout carries data).
+
+    Returns what was written as (path or None for stdout, format, text), for the manifest.
+    """
     from deepcheck.fileio import atomic_write_text
     from deepcheck.writers import FORMATS
     from deepcheck.writers.table import render_table
@@ -219,16 +256,18 @@ def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: b
             render_table(report, Console() if output is None else err, verbose=verbose)
         if output is not None:
             atomic_write_text(output, FORMATS["json"](report))
-        return
+            return [(output, "json", None)]
+        return []
     text = FORMATS[fmt](report)
     if output is not None:
         atomic_write_text(output, text)
         if not quiet:
             render_table(report, err, verbose=verbose)
             err.print(f"report written to {output}", markup=False, soft_wrap=True)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        return [(output, fmt, None)]
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return [(None, fmt, text)]
 
 
 def exit_code(report) -> int:
@@ -433,6 +472,13 @@ def _stderr_console():
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+# `report` and `verify` live in their own module (deepcheck/cli_reports.py).
+from deepcheck.cli_reports import report, verify  # noqa: E402
+
+app.command()(report)
+app.command()(verify)
 
 
 def run() -> None:

@@ -60,6 +60,7 @@ class ScanSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     model: str = "deepcheck-lite0"
     max_decode_seconds: float = DEFAULT_MAX_DECODE_SECONDS  # per file, checked between video frames
+    explain: bool = False  # face thumbnails + Grad-CAM overlays for the HTML report (deepcheck/explain.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -212,6 +213,8 @@ class Analyzer:
             )
             for (frame, box, prob), s in zip(placed, scores)
         ]
+        if self.settings.explain:
+            _explain(self.classifier, crops, result)
         scoring.assign_persons(result.faces)
         result.persons = scoring.persons_of(result.faces)
         result.frame_scores = scoring.frame_scores(result.faces)
@@ -232,6 +235,16 @@ def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:
         result.error = f"folder could not be listed, its files were not scanned: {describe_os_error(exc)}"
         return
     result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
+
+
+def _explain(classifier: Classifier, crops: list, result: FileResult) -> None:
+    """Thumbnails and heatmaps are a presentation aid: if they fail, the scores still stand."""
+    from deepcheck import explain
+
+    try:
+        explain.attach(classifier, crops, result.faces)
+    except Exception as exc:  # never let a picture cost the file its verdict
+        result.media["note_explain"] = f"explanation images could not be made: {type(exc).__name__}: {exc}"
 
 
 def _media_dict(info: MediaInfo, path: Path) -> dict:
@@ -296,6 +309,7 @@ def new_report(analyzer: Analyzer) -> ScanReport:
             "card_threshold": card.threshold,
             "temperature": card.temperature,
             "metrics": card.metrics,
+            "limitations": card.limitations,
         },
         settings=analyzer.settings.to_dict(),
         started=utc_now(),

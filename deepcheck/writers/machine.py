@@ -23,7 +23,13 @@ CSV_COLUMNS = [
 
 
 def _strip_images(obj: dict) -> dict:
-    """Thumbnails and heatmaps belong to the HTML report, not the data formats."""
+    """Thumbnails and heatmaps belong to the HTML report, not the data formats.
+
+    Only a scan run with ``--explain`` keeps them, so that ``deepcheck report``
+    can later re-render its HTML with the face pictures.
+    """
+    if obj.get("settings", {}).get("explain"):
+        return obj
     for f in obj.get("files", [obj]):
         for face in f.get("faces", []):
             face.pop("thumbnail", None)
