@@ -71,6 +71,14 @@ def scan(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when fakes are flagged or files fail.")
     ] = False,
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (a Ray cluster: docs/ray.md).")] = "local",
+    address: Annotated[
+        Optional[str], typer.Option(help="Ray head HOST:PORT (--engine ray; default: RAY_ADDRESS or a local Ray).")
+    ] = None,
+    ray_actors: Annotated[
+        Optional[int], typer.Option(help="Ray workers (default: one per --ray-cpus-per-actor CPUs in the cluster).")
+    ] = None,
+    ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import ModelError
@@ -84,6 +92,12 @@ def scan(
         _fail("--threshold must be between 0 and 1")
     if frames < 1:
         _fail("--frames must be at least 1")
+    if engine not in ("local", "ray"):
+        _fail(f"unknown --engine {engine!r}; choose local or ray")
+    if engine == "local" and (address is not None or ray_actors is not None):
+        _fail("--address and --ray-actors only apply with --engine ray")
+    if (ray_actors is not None and ray_actors < 1) or ray_cpus_per_actor <= 0:
+        _fail("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
     roots = list(paths or [])
     if files_from:
         try:
@@ -104,11 +118,18 @@ def scan(
         model=model,
     )
     err = _stderr_console()
-    try:
-        analyzer = Analyzer.create(settings)
-    except ModelError as exc:
-        _fail(str(exc))
-    report = _run_with_progress(targets, analyzer, err, show=not quiet)
+    if engine == "ray":
+        from deepcheck.engines.ray_engine import RayOptions
+
+        options = RayOptions(address=address, actors=ray_actors, cpus_per_actor=ray_cpus_per_actor)
+        report = _run_on_ray(targets, roots, settings, options, err, show=not quiet)
+    else:
+        try:
+            analyzer = Analyzer.create(settings)
+        except ModelError as exc:
+            _fail(str(exc))
+        report = _run_with_progress(targets, analyzer, err, show=not quiet)
+        report.tool["engine"] = {"name": "local"}
     _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
     raise typer.Exit(0 if exit_zero else exit_code(report))
 
@@ -135,6 +156,44 @@ def _run_with_progress(targets, analyzer, err, show: bool):
             analyzer,
             on_file=lambda i, r: bar.update(task, completed=i + 1, description=Path(r.path).name[:40]),
         )
+
+
+def _run_on_ray(targets, roots, settings, options, err, show: bool):
+    """The Ray engine with the same progress bar; its failures to start are fatal (exit 2)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from deepcheck.classifier import ModelError
+    from deepcheck.engines.ray_engine import EngineError, open_journal, require_ray, run_scan_ray
+
+    journal = None
+    try:
+        require_ray()
+        journal = open_journal(settings, roots)
+        if not show:
+            options.log_to_driver = False
+            return run_scan_ray(targets, settings, options, journal)
+        with Progress(
+            TextColumn("scanning on ray"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=len(targets))
+            return run_scan_ray(
+                targets,
+                settings,
+                options,
+                journal,
+                on_file=lambda i, r: bar.update(task, advance=1, description=Path(r.path).name[:40]),
+            )
+    except (EngineError, ModelError) as exc:
+        _fail(str(exc))
+    finally:
+        if journal is not None:
+            journal.close()
 
 
 def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> None:
