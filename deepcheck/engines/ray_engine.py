@@ -361,6 +361,8 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
             time.sleep(0.1)
             continue
         ready, _ = ray.wait(list(calls), num_returns=1, timeout=0.5)
+        if ready and len(calls) > 1:  # take every finished call in one go: one wait per batch, not per file
+            ready, _ = ray.wait(list(calls), num_returns=len(calls), timeout=0)
         for ref in ready:
             kind, *rest = calls.pop(ref)
             if kind == "ping":
