@@ -95,6 +95,14 @@ def scan(
         Optional[Path],
         typer.Option("--manifest", help="Write a chain-of-custody manifest (hashes of inputs and reports) to FILE."),
     ] = None,
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (a Ray cluster: see the README).")] = "local",
+    address: Annotated[
+        Optional[str], typer.Option(help="Ray head HOST:PORT (--engine ray; default: RAY_ADDRESS or a local Ray).")
+    ] = None,
+    ray_actors: Annotated[
+        Optional[int], typer.Option(help="Ray workers (default: one per --ray-cpus-per-actor CPUs in the cluster).")
+    ] = None,
+    ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import ModelError
@@ -110,6 +118,12 @@ def scan(
         _fail("--frames must be at least 1")
     if max_pixels < 1 or max_decode_seconds < 0:
         _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
+    if engine not in ("local", "ray"):
+        _fail(f"unknown --engine {engine!r}; choose local or ray")
+    if engine == "local" and (address is not None or ray_actors is not None):
+        _fail("--address and --ray-actors only apply with --engine ray")
+    if (ray_actors is not None and ray_actors < 1) or ray_cpus_per_actor <= 0:
+        _fail("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
     roots = list(paths or [])
     if files_from:
         try:
@@ -134,28 +148,33 @@ def scan(
         explain=explain or fmt == "html",
     )
     err = _stderr_console()
-    try:
-        analyzer = Analyzer.create(settings)
-    except ModelError as exc:
-        _fail(str(exc))
+    err = _stderr_console()
     _warn_if_inside_evidence(output, roots, err)
-    inputs = None
-    if manifest is not None:
-        from deepcheck.custody import hash_inputs
+    if engine == "ray":
+        from deepcheck.engines.ray_engine import RayOptions
 
-        if not quiet:
-            err.print(f"hashing {len(targets)} inputs for the manifest", style="dim")
-        inputs = hash_inputs(targets)  # before the analysis touches them
-    journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
-    report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal)
-    if journal is not None and journal.problem:
-        err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
-    if journal is not None and journal.reused and not quiet:
-        err.print(
-            f"resumed: {journal.reused} of {len(targets)} files taken from the journal {journal.path}",
-            markup=False,
-            soft_wrap=True,
+        options = RayOptions(address=address, actors=ray_actors, cpus_per_actor=ray_cpus_per_actor)
+        inputs = _hash_for_manifest(targets, manifest, err, quiet)
+        report = _run_on_ray(
+            targets, roots, settings, options, err, show=not quiet, use_journal=not no_journal, journal_dir=journal_dir
         )
+    else:
+        try:
+            analyzer = Analyzer.create(settings)
+        except ModelError as exc:
+            _fail(str(exc))
+        inputs = _hash_for_manifest(targets, manifest, err, quiet)
+        journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
+        report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal)
+        report.tool["engine"] = {"name": "local"}
+        if journal is not None and journal.problem:
+            err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
+        if journal is not None and journal.reused and not quiet:
+            err.print(
+                f"resumed: {journal.reused} of {len(targets)} files taken from the journal {journal.path}",
+                markup=False,
+                soft_wrap=True,
+            )
     written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
     if manifest is not None:
         _write_manifest(manifest, report, inputs, written, err, quiet)
@@ -238,6 +257,57 @@ def _write_manifest(path: Path, report, inputs, written, err, quiet: bool) -> No
         _fail(f"cannot write manifest {path}: {exc.strerror or exc}")
     if not quiet:
         err.print(f"manifest written to {path}")
+
+
+def _hash_for_manifest(targets, manifest: Optional[Path], err, quiet: bool):
+    """Hash every input before any analysis touches it (None without --manifest)."""
+    if manifest is None:
+        return None
+    from deepcheck.custody import hash_inputs
+
+    if not quiet:
+        err.print(f"hashing {len(targets)} inputs for the manifest", style="dim")
+    return hash_inputs(targets)
+
+
+def _run_on_ray(
+    targets, roots, settings, options, err, show: bool, use_journal: bool = True, journal_dir: Optional[Path] = None
+):
+    """The Ray engine with the same progress bar; its failures to start are fatal (exit 2)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from deepcheck.classifier import ModelError
+    from deepcheck.engines.ray_engine import EngineError, open_journal, require_ray, run_scan_ray
+
+    journal = None
+    try:
+        require_ray()
+        journal = open_journal(settings, roots, journal_dir) if use_journal else None
+        if not show:
+            options.log_to_driver = False
+            return run_scan_ray(targets, settings, options, journal)
+        with Progress(
+            TextColumn("scanning on ray"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=len(targets))
+            return run_scan_ray(
+                targets,
+                settings,
+                options,
+                journal,
+                on_file=lambda i, r: bar.update(task, advance=1, description=Path(r.path).name[:40]),
+            )
+    except (EngineError, ModelError) as exc:
+        _fail(str(exc))
+    finally:
+        if journal is not None:
+            journal.close()
 
 
 def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> list:

@@ -1,0 +1,441 @@
+"""Scanning on a Ray cluster: the same per-file analysis, spread over many machines.
+
+Each Ray actor loads the models once (``Analyzer.create``) and then analyses the
+files it is sent, one at a time. The driver (the ``deepcheck scan`` process)
+keeps exactly one file in flight per actor, so a worker that dies is known to
+have died on that file: the file is sent again, and after ``max_attempts``
+deaths it gets an ``error`` record. Nothing is dropped and the scan finishes.
+
+Results come back in any order; the report lists them in input order, so it is
+the same report the local engine writes, apart from timings and ``tool.engine``.
+Every finished record goes to a resume journal (``deepcheck.engines.journal``),
+so a re-run after the driver was killed analyses only the files left over.
+
+Workers open the files themselves: the evidence must be visible at the same
+path on every node (a shared filesystem). Ray is an optional dependency and is
+imported only when this engine runs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deepcheck.engines.journal import NullJournal, ResumeJournal
+from deepcheck.results import STATUS_ERROR, FileResult, ScanReport
+
+RAY_MISSING = (
+    'Ray is not installed. Install the optional extra: pip install -e ".[ray]" '
+    '(or pip install "deepcheck[ray]"), then run again.'
+)
+MISSING_FILE = "no such file or folder"  # Analyzer's message for a path that does not exist
+MAX_WORKER_RESTARTS = 100  # per actor; a crash loop on one node cannot go on forever
+CONNECT_TIMEOUT_S = 10.0
+
+
+class EngineError(Exception):
+    """The Ray engine cannot run (no Ray, no cluster, workers cannot start); fatal for the scan."""
+
+
+@dataclass
+class RayOptions:
+    """How to use the cluster. None of this changes a single score."""
+
+    address: str | None = None  # None: Ray's own rules (RAY_ADDRESS, a local `ray start`, else a new local Ray)
+    actors: int | None = None  # None: one per `cpus_per_actor` CPUs (one per GPU with --device cuda)
+    cpus_per_actor: float = 1.0
+    max_attempts: int = 3  # worker deaths on one file before it gets an error record
+    start_timeout_s: float = 600.0  # workers must be placed and have loaded the model by then
+    log_to_driver: bool = True
+
+
+def require_ray():
+    """Import Ray or explain how to install it."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise EngineError(RAY_MISSING) from exc
+    return ray
+
+
+class FileWorker:
+    """The Ray actor: models loaded once in ``__init__``, then one file per call."""
+
+    def __init__(self, settings: dict[str, Any], threads: int):
+        import torch
+
+        from deepcheck.pipeline import Analyzer, ScanSettings
+
+        torch.set_num_threads(max(1, threads))
+        self.analyzer = Analyzer.create(ScanSettings(**settings))
+        self.node = _node_ip()
+        self.node_id = _node_id()
+
+    def info(self, probe: str | None) -> dict[str, Any]:
+        """Who this worker is, and whether it sees the evidence where the driver does."""
+        import torch
+
+        from deepcheck import __version__
+
+        return {
+            "pid": os.getpid(),
+            "node": self.node,
+            "node_id": self.node_id,
+            "version": __version__,
+            "model_sha256": self.analyzer.classifier.card.sha256,
+            "threads": torch.get_num_threads(),
+            "probe_visible": None if probe is None else os.path.lexists(probe),
+        }
+
+    def analyze(self, path: str, display: str, known: frozenset[str]) -> dict[str, Any]:
+        """Analyse ``path``; report it as ``display``. When its content hash is in ``known``
+        (journaled earlier), return only the hash: the driver already has the record."""
+        if known:
+            from deepcheck.fileio import sha256_file
+
+            try:
+                digest = sha256_file(Path(path))
+                if digest in known:
+                    stat = os.stat(path)
+                    return {"journaled": digest, "size_bytes": stat.st_size, "mtime": stat.st_mtime}
+            except OSError:
+                pass  # the analysis below reports why the file cannot be read
+        result = self.analyzer.analyze(Path(path))
+        result.path = display
+        return {"result": result, "node": self.node}
+
+
+def _node_ip() -> str:
+    import ray
+
+    return ray.util.get_node_ip_address()
+
+
+def _node_id() -> str:
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
+
+
+@dataclass
+class _Pool:
+    """Live actors and the budget for replacing dead ones."""
+
+    make: Callable[[], Any]
+    idle: list
+    replacements_left: int
+    every: list  # every actor started, so all are stopped at the end
+
+    def replace(self) -> None:
+        if self.replacements_left > 0:
+            self.replacements_left -= 1
+            actor = self.make()
+            self.every.append(actor)
+            self.idle.append(actor)
+
+
+def run_scan_ray(
+    paths: list[Path],
+    settings,
+    options: RayOptions | None = None,
+    journal: ResumeJournal | None = None,
+    on_file: Callable[[int, FileResult], None] | None = None,
+) -> ScanReport:
+    """Scan ``paths`` on Ray; the same ``ScanReport`` as ``pipeline.run_scan``, plus ``tool.engine``."""
+    from deepcheck.classifier import load_model
+    from deepcheck.pipeline import Analyzer, new_report, utc_now
+
+    ray = require_ray()
+    options = options or RayOptions()
+    journal = journal or NullJournal()
+    # The driver loads only the classifier (CPU): its card gives the provenance and the threshold.
+    report = new_report(Analyzer(settings, load_model(settings.model, device="cpu")))
+    t0 = time.perf_counter()
+    started_here = _connect(ray, options)
+    try:
+        cluster = _cluster(ray)
+        engine: dict[str, Any] = {"name": "ray", "ray_version": ray.__version__, **cluster}
+        files = [Path(p) for p in paths]
+        wanted = _actor_count(options, settings, cluster, len(files))
+        pool = _start_pool(ray, settings, options, wanted, files, report.model["sha256"], engine)
+        engine["startup_seconds"] = round(time.perf_counter() - t0, 3)
+        try:
+            results, stats = _drive(ray, pool, files, options, journal, on_file)
+        finally:
+            for actor in pool.every:
+                ray.kill(actor)
+        engine.update(stats)
+        engine["journal"] = str(journal.location) if getattr(journal, "location", None) else None
+    finally:
+        if started_here:
+            ray.shutdown()
+    report.files = results
+    report.tool["engine"] = engine
+    report.finished = utc_now()
+    return report
+
+
+def _connect(ray, options: RayOptions) -> bool:
+    """Join the cluster; True when this call started Ray (so it also stops it)."""
+    import logging
+
+    if ray.is_initialized():
+        return False
+    address = options.address
+    target = _resolved_address(address)
+    if target:
+        where = "" if address else " (RAY_ADDRESS or the last `ray start` here; --address local ignores it)"
+        _check_reachable(target, where)
+    try:
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=options.log_to_driver,
+            logging_level=logging.WARNING,
+        )
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise EngineError(
+            f"cannot connect to Ray at {target or address or 'a new local Ray'}: {_first_line(exc)}. If the cluster "
+            "uses token authentication, set RAY_AUTH_MODE=token and give this machine the cluster's token "
+            "(~/.ray/auth_token or RAY_AUTH_TOKEN); see the README, section 'Scanning on a Ray cluster'"
+        ) from exc
+    return True
+
+
+def _resolved_address(address: str | None) -> str | None:
+    """The HOST:PORT ray.init will dial by Ray's own rules, or None when it will start a local Ray."""
+    if address == "local":
+        return None
+    if address and address != "auto":
+        return address
+    try:  # Ray's own lookup (RAY_ADDRESS, then /tmp/ray/ray_current_cluster); private, so guarded
+        from ray._private.services import canonicalize_bootstrap_address
+
+        return canonicalize_bootstrap_address(address)
+    except Exception:
+        return None  # let ray.init decide and report
+
+
+def _check_reachable(address: str, where: str = "") -> None:
+    """Fail in seconds, not minutes, when nothing listens at ``host:port`` (ray.init retries for long)."""
+    hostport = address.split("://", 1)[-1]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise EngineError(
+            f"--address must be HOST:PORT of the Ray head node (as printed by `ray start --head`), got {address!r}"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise EngineError(
+            f"no Ray cluster answers at {address}{where} ({exc.strerror or exc}); start one with "
+            "`ray start --head` and pass the address it prints"
+        ) from exc
+
+
+def _cluster(ray) -> dict[str, Any]:
+    resources = ray.cluster_resources()
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    return {
+        "address": ray.get_runtime_context().gcs_address,
+        "nodes": len(nodes),
+        "cpus": resources.get("CPU", 0.0),
+        "gpus": resources.get("GPU", 0.0),
+    }
+
+
+def _actor_count(options: RayOptions, settings, cluster: dict[str, Any], files: int) -> int:
+    gpu = str(settings.device).startswith("cuda")
+    capacity = int(cluster["gpus"]) if gpu else int(cluster["cpus"] // options.cpus_per_actor)
+    if capacity < 1:
+        need = "a GPU" if gpu else f"{options.cpus_per_actor:g} CPUs"
+        raise EngineError(f"the Ray cluster has no room for one worker (each needs {need}): {cluster}")
+    wanted = options.actors or capacity
+    if wanted > capacity:
+        raise EngineError(
+            f"{wanted} Ray workers do not fit: the cluster has {cluster['cpus']:g} CPUs and {cluster['gpus']:g} GPUs "
+            f"({options.cpus_per_actor:g} CPUs{' and 1 GPU' if gpu else ''} per worker)"
+        )
+    return max(0, min(wanted, files))
+
+
+def _start_pool(ray, settings, options, wanted, files, model_sha, engine) -> _Pool:
+    """Start the actors, wait until each has loaded the model, and check they match the driver."""
+    from deepcheck import __version__
+
+    gpu = str(settings.device).startswith("cuda")
+    actor_class = ray.remote(FileWorker).options(
+        num_cpus=options.cpus_per_actor,
+        num_gpus=1 if gpu else 0,
+        max_restarts=MAX_WORKER_RESTARTS,
+        max_task_retries=0,  # the driver resubmits, so it knows which file a worker died on
+    )
+    threads = max(1, int(options.cpus_per_actor))
+    make = lambda: actor_class.remote(settings.to_dict(), threads)  # noqa: E731
+    actors = [make() for _ in range(wanted)]
+    probe = next((os.path.abspath(p) for p in files if os.path.lexists(p)), None)
+    try:
+        infos = ray.get([a.info.remote(probe) for a in actors], timeout=options.start_timeout_s)
+    except ray.exceptions.GetTimeoutError as exc:
+        for a in actors:
+            ray.kill(a)
+        raise EngineError(
+            f"{wanted} Ray workers did not start within {options.start_timeout_s:g} s (busy cluster?)"
+        ) from exc
+    except ray.exceptions.RayError as exc:
+        for a in actors:
+            ray.kill(a)
+        raise EngineError(f"a Ray worker could not start: {_first_line(exc)}") from exc
+    for info in infos:
+        problem = None
+        if info["version"] != __version__:
+            problem = f"runs deepcheck {info['version']}, the driver {__version__}"
+        elif info["model_sha256"] != model_sha:
+            problem = f"has model {info['model_sha256'][:12]}…, the driver {model_sha[:12]}…"
+        elif info["probe_visible"] is False:
+            problem = f"cannot see {probe}: put the evidence on a filesystem mounted at the same path on every node"
+        if problem:
+            for a in actors:
+                ray.kill(a)
+            raise EngineError(f"Ray worker on node {info['node']} {problem}")
+    engine.update(
+        actors=wanted,
+        cpus_per_actor=options.cpus_per_actor,
+        threads_per_actor=infos[0]["threads"] if infos else threads,
+        worker_nodes=len({i["node_id"] for i in infos}),
+        worker_node_ips=sorted({i["node"] for i in infos}),
+    )
+    return _Pool(make=make, idle=list(actors), replacements_left=2 * wanted + 4, every=list(actors))
+
+
+def _drive(ray, pool: _Pool, files, options, journal, on_file):
+    """Keep one file in flight per live actor; collect, retry, journal. Results in input order.
+
+    A worker that died is restarted by Ray; while it restarts (reloading the model)
+    every call to it fails at once, so it is pinged until it answers and only then
+    given a file again. Only a death during an ``analyze`` call counts against that file.
+    """
+    n = len(files)
+    abs_paths = [os.path.abspath(p) for p in files]
+    results: list[FileResult | None] = [None] * n
+    attempts = [0] * n
+    todo = deque(range(n))
+    bypass: set[int] = set()  # journal said "known" but had no record: analyse for real
+    calls: dict[Any, tuple] = {}  # ref → ("file", index, actor) | ("ping", actor, down_since)
+    resting: list[tuple[float, Any, float]] = []  # (ping again at, actor, down since)
+    stats = {"resumed": 0, "retried": 0, "worker_deaths": 0}
+
+    def finish(i: int, result: FileResult, fresh: bool) -> None:
+        results[i] = result
+        if fresh:
+            journal.record(abs_paths[i], result)
+        if on_file:
+            on_file(i, result)
+
+    def worker_down(actor, exc, since: float) -> None:
+        if isinstance(exc, ray.exceptions.ActorDiedError) or time.monotonic() - since > options.start_timeout_s:
+            ray.kill(actor)  # gone for good (restarts used up, or it never came back): start a fresh one
+            pool.replace()
+        else:
+            resting.append((time.monotonic() + 0.5, actor, since))
+
+    while todo or calls or resting:
+        now = time.monotonic()
+        for entry in [r for r in resting if r[0] <= now]:
+            resting.remove(entry)
+            calls[entry[1].info.remote(None)] = ("ping", entry[1], entry[2])
+        while todo and pool.idle:
+            i = todo.popleft()
+            actor = pool.idle.pop()
+            known = frozenset() if i in bypass else journal.known(abs_paths[i])
+            calls[actor.analyze.remote(abs_paths[i], str(files[i]), known)] = ("file", i, actor)
+        if not calls:
+            if not resting:
+                raise EngineError(f"all Ray workers are gone; {len(todo)} files left (re-run to resume)")
+            time.sleep(0.1)
+            continue
+        ready, _ = ray.wait(list(calls), num_returns=1, timeout=0.5)
+        if ready and len(calls) > 1:  # take every finished call in one go: one wait per batch, not per file
+            ready, _ = ray.wait(list(calls), num_returns=len(calls), timeout=0)
+        for ref in ready:
+            kind, *rest = calls.pop(ref)
+            if kind == "ping":
+                actor, since = rest
+                try:
+                    ray.get(ref)
+                    pool.idle.append(actor)
+                except ray.exceptions.RayError as exc:
+                    worker_down(actor, exc, since)
+                continue
+            i, actor = rest
+            try:
+                reply = ray.get(ref)
+            except ray.exceptions.RayTaskError as exc:  # analyze raised: a bug, not a dead worker
+                pool.idle.append(actor)
+                finish(i, _error(files[i], f"worker raised {_first_line(exc)}"), fresh=True)
+                continue
+            except ray.exceptions.RayError as exc:  # the worker process (or its node) died on this file
+                stats["worker_deaths"] += 1
+                worker_down(actor, exc, time.monotonic())
+                attempts[i] += 1
+                if attempts[i] < options.max_attempts:
+                    stats["retried"] += 1
+                    todo.appendleft(i)
+                else:
+                    message = (
+                        f"the worker process died {attempts[i]} times while analysing this file "
+                        f"(killed, crashed or out of memory; last: {type(exc).__name__}); not analysed"
+                    )
+                    finish(i, _error(files[i], message), fresh=True)
+                continue
+            pool.idle.append(actor)
+            if "journaled" in reply:
+                record = journal.lookup(abs_paths[i], reply["journaled"])
+                if record is None:
+                    bypass.add(i)
+                    todo.appendleft(i)
+                    continue
+                record.path, record.size_bytes, record.mtime = str(files[i]), reply["size_bytes"], reply["mtime"]
+                stats["resumed"] += 1
+                finish(i, record, fresh=False)
+                continue
+            result = reply["result"]
+            if result.error == MISSING_FILE and os.path.lexists(abs_paths[i]):
+                result.error = (
+                    f"not visible on worker node {reply['node']} (the driver sees it): "
+                    "mount the evidence at the same path on every node"
+                )
+            finish(i, result, fresh=True)
+    return results, stats
+
+
+def _error(path: Path, message: str) -> FileResult:
+    return FileResult(path=str(path), status=STATUS_ERROR, error=message)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+def open_journal(settings, roots: list[Path], cache_dir: Path | None = None) -> ResumeJournal:
+    """The always-on resume journal for this model and these settings, outside the evidence."""
+    from deepcheck.classifier import load_model
+    from deepcheck.engines.journal import JournalError, JsonlJournal, default_cache_dir, ensure_outside, journal_key
+
+    card = load_model(settings.model, device="cpu").card
+    threshold = settings.threshold if settings.threshold is not None else card.threshold
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    try:
+        ensure_outside(folder, roots)
+        return JsonlJournal.open(folder, journal_key(card.sha256, threshold, settings.to_dict()))
+    except JournalError as exc:
+        raise EngineError(str(exc)) from exc
+    except OSError as exc:
+        raise EngineError(f"cannot open the resume journal in {folder}: {exc}") from exc
