@@ -65,6 +65,12 @@ def scan(
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     min_face_prob: Annotated[float, typer.Option(help="Minimum MTCNN face probability.")] = 0.9,
     detect_size: Annotated[int, typer.Option(help="Long side (px) of the copy faces are detected on.")] = 960,
+    detect_every: Annotated[
+        int,
+        typer.Option(
+            help="Search whole video frames for faces on every N-th sampled frame, near known faces between (1: all)."
+        ),
+    ] = 4,
     max_pixels: Annotated[int, typer.Option(help="Refuse images/frames with more pixels than this.")] = 100_000_000,
     max_decode_seconds: Annotated[
         float, typer.Option(help="Give up on a video after decoding for this long (0: no limit).")
@@ -114,8 +120,8 @@ def scan(
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         _fail("--threshold must be between 0 and 1")
-    if frames < 1:
-        _fail("--frames must be at least 1")
+    if frames < 1 or detect_every < 1:
+        _fail("--frames and --detect-every must be at least 1")
     if max_pixels < 1 or max_decode_seconds < 0:
         _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
     if engine not in ("local", "ray"):
@@ -140,6 +146,7 @@ def scan(
         threshold=threshold,
         min_face_prob=min_face_prob,
         detect_size=detect_size,
+        detect_every=detect_every,
         crops=crops,
         device=device,
         max_pixels=max_pixels,
@@ -159,6 +166,9 @@ def scan(
             targets, roots, settings, options, err, show=not quiet, use_journal=not no_journal, journal_dir=journal_dir
         )
     else:
+        from deepcheck.runtime import tune_for_inference
+
+        tune_for_inference()
         try:
             analyzer = Analyzer.create(settings)
         except ModelError as exc:

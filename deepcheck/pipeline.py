@@ -40,6 +40,7 @@ from deepcheck.results import (
     FileResult,
     ScanReport,
 )
+from deepcheck.tracking import detect_tracked
 
 if TYPE_CHECKING:
     from deepcheck.journal import Journal
@@ -55,6 +56,7 @@ class ScanSettings:
     threshold: float | None = None  # None: the model card's threshold
     min_face_prob: float = 0.9
     detect_size: int = 960
+    detect_every: int = 4  # full face search on every N-th sampled video frame, local re-detection between
     crops: bool = False
     device: str = "cpu"
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -89,31 +91,33 @@ class Analyzer:
 
     def analyze(self, path: Path) -> FileResult:
         """One file → one record. Never raises for a bad file (hostile input is handled here)."""
+        return self.finish(self.prepare(path))
+
+    def prepare(self, path: Path) -> Prepared:
+        """Stage 1: check, hash and decode (no models). Safe to run in a thread beside :meth:`finish`."""
         start = time.perf_counter()
         shown, escaped = display_path(path)
-        result = FileResult(path=shown)
+        prepared = Prepared(FileResult(path=shown), [], start)
         if escaped:
-            result.media["note_path"] = "the name is not valid UTF-8; undecodable bytes are shown as \\xNN"
-        try:
-            self._analyze_into(Path(path), result)
-        except MediaError as exc:
-            result.status, result.error = STATUS_ERROR, str(exc)
-        except NotRegularFile as exc:
-            result.status, result.error = STATUS_SKIPPED, f"not a regular file ({exc.kind}): not read"
-        except IsADirectoryError:
-            result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
-        except OSError as exc:
-            result.status, result.error = STATUS_ERROR, describe_os_error(exc)
-        except MemoryError:
-            result.status, result.error = STATUS_ERROR, "out of memory while decoding this file"
-        except Exception as exc:  # a bug or a hostile file must not end the scan
-            result.status, result.error = STATUS_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+            prepared.result.media["note_path"] = "the name is not valid UTF-8; undecodable bytes are shown as \\xNN"
+        _guarded(prepared.result, lambda: self._analyze_into(Path(path), prepared))
+        if prepared.result.status != STATUS_OK:  # skipped, no face or error: nothing left to score
+            prepared.frames = []
+        return prepared
+
+    def finish(self, prepared: Prepared) -> FileResult:
+        """Stage 2: faces, scores and verdict for the decoded frames."""
+        result = prepared.result
+        if prepared.frames:
+            _guarded(result, lambda: self._score_frames(prepared.frames, result))
+        prepared.frames = []
         if result.status in (STATUS_ERROR, STATUS_SKIPPED, STATUS_NO_FACE):
             result.score, result.verdict = None, None
-        result.seconds = round(time.perf_counter() - start, 4)
+        result.seconds = round(time.perf_counter() - prepared.started, 4)
         return result
 
-    def _analyze_into(self, path: Path, result: FileResult) -> None:
+    def _analyze_into(self, path: Path, prepared: Prepared) -> None:
+        result = prepared.result
         link = os.lstat(path)  # FileNotFoundError: missing, or deleted since it was listed
         if stat.S_ISLNK(link.st_mode):
             result.media["symlink_to"] = display_path(os.path.realpath(path))[0]
@@ -130,14 +134,15 @@ class Analyzer:
         with open_evidence(path) as evidence:
             result.size_bytes, result.mtime = evidence.stat.st_size, evidence.stat.st_mtime
             result.sha256 = evidence.sha256()
-            self._decode_and_score(path, evidence, result)
+            prepared.frames = self._decode(path, evidence, result)
             if evidence.changed_in_place():
                 raise MediaError("the file changed while it was being analysed; analyse it again when it is stable")
             note = evidence.path_note()
             if note:
                 result.media["note_replaced"] = note
 
-    def _decode_and_score(self, path: Path, evidence, result: FileResult) -> None:
+    def _decode(self, path: Path, evidence, result: FileResult) -> list[Frame]:
+        """The frames to analyse; an empty list when the record is already final (skipped, too small)."""
         if evidence.stat.st_size == 0:
             raise MediaError("empty file (0 bytes)")
         kind = sniff_bytes(evidence.head())
@@ -146,7 +151,7 @@ class Analyzer:
             if ext in IMAGE_EXTS or ext in VIDEO_EXTS:
                 raise MediaError(f"not a decodable image or video: content does not match its {ext} extension")
             result.status, result.error = STATUS_SKIPPED, "not an image or video (by content)"
-            return
+            return []
         media_type, container = kind
         result.media_type = media_type
         settings = self.settings
@@ -159,8 +164,8 @@ class Analyzer:
                     f"{rgb.shape[1]}x{rgb.shape[0]} is too small to hold a face "
                     f"(under {MIN_IMAGE_SIDE} px); not analysed further"
                 )
-                return
-            self._score_frames([Frame(index=0, time_s=None, rgb=rgb)], result)
+                return []
+            return [Frame(index=0, time_s=None, rgb=rgb)]
         else:
             with VideoReader(evidence.file) as reader:
                 info = reader.info(container)
@@ -185,14 +190,14 @@ class Analyzer:
             if not samples.frames:
                 raise MediaError("no decodable video frames (the stream is empty or corrupt)")
             result.frames_analyzed = len(samples.frames)
-            self._score_frames(samples.frames, result)
+            return samples.frames
 
     def _score_frames(self, frames: list[Frame], result: FileResult) -> None:
         if self.settings.crops:
             crops = [f.rgb for f in frames]
             placed = [(f, [0.0, 0.0, float(f.rgb.shape[1]), float(f.rgb.shape[0])], 1.0) for f in frames]
         else:
-            detections = self.detector.detect([f.rgb for f in frames])
+            detections = detect_tracked(self.detector, [f.rgb for f in frames], self.settings.detect_every)
             crops, placed = [], []
             framing = self.classifier.card.framing
             for frame, dets in zip(frames, detections):
@@ -221,6 +226,33 @@ class Analyzer:
         result.score = round(scoring.file_score(result.persons), 5)
         result.verdict = scoring.verdict(result.score, self.threshold)
         result.status = STATUS_OK
+
+
+@dataclass
+class Prepared:
+    """A file between the two stages: its record so far and its decoded frames."""
+
+    result: FileResult
+    frames: list[Frame]
+    started: float
+
+
+def _guarded(result: FileResult, step: Callable[[], object]) -> None:
+    """Run one stage; any failure becomes the file's error record (a bad file never ends the scan)."""
+    try:
+        step()
+    except MediaError as exc:
+        result.status, result.error = STATUS_ERROR, str(exc)
+    except NotRegularFile as exc:
+        result.status, result.error = STATUS_SKIPPED, f"not a regular file ({exc.kind}): not read"
+    except IsADirectoryError:
+        result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
+    except OSError as exc:
+        result.status, result.error = STATUS_ERROR, describe_os_error(exc)
+    except MemoryError:
+        result.status, result.error = STATUS_ERROR, "out of memory while decoding this file"
+    except Exception as exc:  # a bug or a hostile file must not end the scan
+        result.status, result.error = STATUS_ERROR, f"unexpected {type(exc).__name__}: {exc}"
 
 
 def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:
@@ -262,22 +294,51 @@ def scan(
     analyzer: Analyzer,
     on_file: Callable[[int, FileResult], None] | None = None,
     journal: Journal | None = None,
+    prefetch: bool = True,
 ) -> Iterator[FileResult]:
     """Analyse each path in order, yielding records as they finish.
+
+    With ``prefetch``, one thread reads, hashes and decodes the next file
+    while this one's faces are found and scored (decoders and torch release
+    the GIL, so the two overlap on two cores). At most one file is decoded
+    ahead, so memory stays bounded; records still come out in input order.
 
     With a journal (deepcheck/journal.py), a file already finished by an
     interrupted run with the same content, model and settings is taken from
     it, and every newly finished file is recorded before it is yielded.
     """
-    for i, path in enumerate(paths):
-        result = journal.lookup(path) if journal is not None else None
-        if result is None:
-            result = analyzer.analyze(path)
-            if journal is not None:
-                journal.record(result)
-        if on_file:
-            on_file(i, result)
-        yield result
+
+    def read(path: Path) -> FileResult | Prepared:
+        reused = journal.lookup(path) if journal is not None else None
+        return reused if reused is not None else analyzer.prepare(path)
+
+    def finish(item: FileResult | Prepared) -> FileResult:
+        if isinstance(item, FileResult):
+            return item
+        result = analyzer.finish(item)
+        if journal is not None:
+            journal.record(result)
+        return result
+
+    if not prefetch or len(paths) < 2:
+        for i, path in enumerate(paths):
+            result = finish(read(path))
+            if on_file:
+                on_file(i, result)
+            yield result
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deepcheck-read") as pool:
+        ahead = pool.submit(read, paths[0])
+        for i in range(len(paths)):
+            item = ahead.result()
+            if i + 1 < len(paths):
+                ahead = pool.submit(read, paths[i + 1])
+            result = finish(item)
+            if on_file:
+                on_file(i, result)
+            yield result
 
 
 def utc_now() -> str:
@@ -321,8 +382,9 @@ def run_scan(
     analyzer: Analyzer,
     on_file: Callable[[int, FileResult], None] | None = None,
     journal: Journal | None = None,
+    prefetch: bool = True,
 ) -> ScanReport:
     report = new_report(analyzer)
-    report.files = list(scan(paths, analyzer, on_file, journal))
+    report.files = list(scan(paths, analyzer, on_file, journal, prefetch))
     report.finished = utc_now()
     return report

@@ -26,7 +26,16 @@ from deepcheck.results import STATUS_ERROR, FileResult, ScanReport
 SCHEMA = "deepcheck.journal/1"
 # Settings that change a record (scores, verdict, errors, explanation images); device and model
 # name do not (the model is keyed by its SHA-256).
-SCORE_SETTINGS = ("frames", "min_face_prob", "detect_size", "crops", "max_pixels", "max_decode_seconds", "explain")
+SCORE_SETTINGS = (
+    "frames",
+    "min_face_prob",
+    "detect_size",
+    "detect_every",
+    "crops",
+    "max_pixels",
+    "max_decode_seconds",
+    "explain",
+)
 FSYNC_EVERY_S = 2.0
 
 

@@ -71,7 +71,9 @@ class FileWorker:
         import torch
 
         from deepcheck.pipeline import Analyzer, ScanSettings
+        from deepcheck.runtime import tune_for_inference
 
+        tune_for_inference()
         torch.set_num_threads(max(1, threads))
         self.analyzer = Analyzer.create(ScanSettings(**settings))
         self.node = _node_ip()

@@ -1,0 +1,289 @@
+"""How fast is deepcheck on this CPU? Folder scans against a DFDC-winner-style reference, in one run.
+
+    PYTHONPATH=$PWD python benchmarks/speed.py                 # full run, ~15 min on 2 cores
+    PYTHONPATH=$PWD python benchmarks/speed.py --quick         # 2 clips, 20 photos, no long clip
+
+Workload (benchmarks/workload.py, cached in --cache): 10 s 30 fps H.264 clips at 1080p and 720p with a
+moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for memory.
+
+Measured (medians over --repeats, after model loading, since this machine is noisy):
+  * deepcheck: seconds per clip and photos per second in a folder scan (pipeline.run_scan, the code
+    `deepcheck scan` runs), for the shipped settings and for each speed change turned off in turn;
+  * the split between decode, detect, classify and write (a sequential, instrumented pass);
+  * the decode floor: sequential grab of every frame, retrieve of the 32 sampled ones;
+  * peak RSS of `deepcheck scan` (a child process) on the 1- and 10-minute clips;
+  * the reference: MTCNN at full resolution on every sampled frame, then EfficientNet-B7 at 380 px on
+    one face at a time (torchvision's B7 with random weights: a timing reference, not a detector).
+Results go to benchmarks/results/speed.json and print as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+def median_time(fn, repeats: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times
+
+
+def folder_scan(analyzer, paths: list[Path], prefetch: bool = True):
+    from deepcheck.pipeline import run_scan
+
+    return run_scan(paths, analyzer, prefetch=prefetch)
+
+
+def decode_floor(paths: list[Path], frames: int) -> float:
+    """Seconds per clip to read the stream once and keep the sampled frames: nothing can be faster."""
+    from deepcheck.media import VideoReader, read_samples
+
+    per = []
+    for p in paths:
+        t = time.perf_counter()
+        with VideoReader(p) as reader:
+            info = reader.info("mp4")
+            read_samples(reader, frames, info.frame_count, info.fps)
+        per.append(time.perf_counter() - t)
+    return statistics.median(per)
+
+
+def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
+    """Mean seconds per file in each stage, from one sequential pass with timers around each stage."""
+    from deepcheck import tracking
+    from deepcheck.writers import FORMATS
+
+    spent = {"decode": 0.0, "detect": 0.0, "classify": 0.0, "write": 0.0}
+    detect, predict = tracking.detect_tracked, analyzer.classifier.predict
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[name] += time.perf_counter() - t
+
+        return wrapper
+
+    import deepcheck.pipeline as pipeline
+
+    pipeline.detect_tracked = timed("detect", detect)
+    analyzer.classifier.predict = timed("classify", predict)
+    try:
+        from deepcheck.pipeline import new_report
+
+        report = new_report(analyzer)
+        for p in paths:
+            t = time.perf_counter()
+            prepared = analyzer.prepare(p)
+            spent["decode"] += time.perf_counter() - t
+            report.files.append(analyzer.finish(prepared))
+        t = time.perf_counter()
+        FORMATS["json"](report)
+        spent["write"] += time.perf_counter() - t
+    finally:
+        pipeline.detect_tracked = detect
+        analyzer.classifier.predict = predict
+    return {k: round(v / len(paths), 4) for k, v in spent.items()}
+
+
+class Reference:
+    """DFDC-winner style: full-resolution MTCNN per frame, EfficientNet-B7 @380 px per face, no batching."""
+
+    def __init__(self):
+        import torch
+        import torchvision
+        from facenet_pytorch import MTCNN
+
+        torch.manual_seed(0)
+        self.mtcnn = MTCNN(keep_all=True, device="cpu", post_process=False)
+        self.net = torchvision.models.efficientnet_b7(weights=None, num_classes=1).eval()
+
+    def clip(self, path: Path, frames: int) -> tuple[int, float]:
+        import cv2
+        import numpy as np
+        import torch
+
+        from deepcheck.media import VideoReader, read_samples
+
+        with VideoReader(path) as reader:
+            info = reader.info("mp4")
+            samples = read_samples(reader, frames, info.frame_count, info.fps).frames
+        faces, top = 0, 0.0
+        with torch.inference_mode():
+            for frame in samples:
+                boxes, _ = self.mtcnn.detect(frame.rgb)
+                for box in [] if boxes is None else boxes:
+                    x1, y1, x2, y2 = (int(max(0, v)) for v in box)
+                    crop = cv2.resize(frame.rgb[y1:y2, x1:x2], (380, 380))
+                    x = torch.from_numpy(crop.astype(np.float32) / 255).permute(2, 0, 1)[None]
+                    top = max(top, float(torch.sigmoid(self.net(x)).item()))
+                    faces += 1
+        return faces, top
+
+
+def peak_rss_mb(path: Path, frames: int) -> tuple[float, float]:
+    """Peak RSS (MB) and wall seconds of `deepcheck scan FILE` as a child process."""
+    code = (
+        "import resource, sys; from deepcheck.cli import run; sys.argv = ['deepcheck', 'scan', sys.argv[1], "
+        "'-q', '-f', 'json', '--no-journal', '--exit-zero', '--frames', sys.argv[2]]\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(frames)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    wall = time.perf_counter() - t
+    line = [x for x in proc.stderr.splitlines() if x.startswith("PEAK_KB")]
+    if not line:
+        raise RuntimeError(f"deepcheck scan of {path} failed: {proc.stderr[-2000:]}")
+    return int(line[-1].split()[1]) / 1024, wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "deepcheck-bench")
+    ap.add_argument("--clips", type=int, default=5)
+    ap.add_argument("--photos", type=int, default=60)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--frames", type=int, default=32)
+    ap.add_argument("--long-minutes", type=float, default=10.0, help="0 skips the memory test")
+    ap.add_argument("--reference-clips", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="2 clips, 20 photos, 1 repeat, no long clip")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
+    args = ap.parse_args()
+    if args.quick:
+        args.clips, args.photos, args.repeats, args.long_minutes, args.reference_clips = 2, 20, 1, 0.0, 1
+
+    from workload import make_workload
+
+    t0 = time.perf_counter()
+    work = make_workload(args.cache, args.clips, args.photos, args.long_minutes)
+    print(f"workload ready in {time.perf_counter() - t0:.0f} s: {args.cache}", file=sys.stderr)
+
+    from deepcheck.runtime import tune_for_inference
+
+    tuned = tune_for_inference()
+    import torch
+
+    from deepcheck.pipeline import Analyzer, ScanSettings
+
+    threads = torch.get_num_threads()
+    shipped = Analyzer.create(ScanSettings(frames=args.frames))
+    folder_scan(shipped, work["1080p"][:1] + work["photos"][:2])  # warm-up: first calls allocate and JIT
+
+    results: dict = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "torch_threads": threads,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "malloc_tuned": tuned.get("malloc"),
+        },
+        "workload": {k: len(v) for k, v in work.items()},
+        "settings": {"frames": args.frames, "repeats": args.repeats},
+    }
+
+    def per_clip(analyzer, paths, prefetch=True):
+        med, runs = median_time(lambda: folder_scan(analyzer, paths, prefetch), args.repeats)
+        return round(med / len(paths), 4), [round(r / len(paths), 4) for r in runs]
+
+    variants = {
+        "shipped (track every 4, prefetch)": (shipped, True),
+        "no prefetch": (shipped, False),
+    }
+    every1 = Analyzer(
+        ScanSettings(frames=args.frames, detect_every=1), shipped.classifier, shipped.detector
+    )  # same loaded models, full search on every sampled frame
+    variants["no tracking (full search, every frame)"] = (every1, True)
+    variants["no tracking, no prefetch"] = (every1, False)
+    clips: dict = {}
+    for res in ("1080p", "720p"):
+        clips[res] = {}
+        for name, (analyzer, prefetch) in variants.items():
+            if res == "720p" and name != "shipped (track every 4, prefetch)":
+                continue
+            clips[res][name] = per_clip(analyzer, work[res], prefetch)
+            print(f"{res} {name}: {clips[res][name][0]:.3f} s/clip", file=sys.stderr)
+        clips[res]["decode floor"] = round(decode_floor(work[res], args.frames), 4)
+    results["seconds_per_clip"] = clips
+
+    med, _ = median_time(lambda: folder_scan(shipped, work["photos"]), args.repeats)
+    results["photos_per_second"] = round(len(work["photos"]) / med, 2)
+    print(f"photos: {results['photos_per_second']} /s", file=sys.stderr)
+    results["stage_seconds_per_file"] = {
+        "1080p clip": stage_split(shipped, work["1080p"]),
+        "photo": stage_split(shipped, work["photos"]),
+    }
+
+    ref = Reference()
+    ref.clip(work["1080p"][0], 2)  # warm-up
+    ref_times = []
+    for p in work["1080p"][: args.reference_clips]:
+        t = time.perf_counter()
+        ref.clip(p, args.frames)
+        ref_times.append(time.perf_counter() - t)
+    results["reference_seconds_per_clip"] = round(statistics.median(ref_times), 3)
+    results["reference_runs"] = [round(x, 3) for x in ref_times]
+    ours = clips["1080p"]["shipped (track every 4, prefetch)"][0]
+    results["speedup_vs_reference"] = round(results["reference_seconds_per_clip"] / ours, 1)
+    results["times_decode_floor"] = round(ours / clips["1080p"]["decode floor"], 2)
+
+    if work["long"]:
+        results["peak_rss_mb"] = {}
+        for p in work["long"]:
+            rss, wall = peak_rss_mb(p, args.frames)
+            results["peak_rss_mb"][p.name] = {"peak_rss_mb": round(rss), "wall_s": round(wall, 1)}
+            print(f"{p.name}: peak RSS {rss:.0f} MB, {wall:.1f} s", file=sys.stderr)
+    results["self_rusage_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.quick:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+
+
+def print_table(r: dict) -> None:
+    print(f"\nmachine: {r['machine']}")
+    print("\n| 10 s clip, 32 frames | seconds per clip (median) |\n|---|---|")
+    for res, rows in r["seconds_per_clip"].items():
+        for name, v in rows.items():
+            print(f"| {res} {name} | {v[0] if isinstance(v, list) else v:.3f} |")
+    print(f"| 1080p reference (MTCNN full-res + B7 @380, per face) | {r['reference_seconds_per_clip']:.3f} |")
+    print(
+        f"\nspeed-up vs reference: {r['speedup_vs_reference']}x; 1080p time / decode floor: {r['times_decode_floor']}x"
+    )
+    print(f"photos per second: {r['photos_per_second']}")
+    print("\n| stage (s per file) | decode | detect | classify | write |\n|---|---|---|---|---|")
+    for kind, s in r["stage_seconds_per_file"].items():
+        print(f"| {kind} | {s['decode']:.3f} | {s['detect']:.3f} | {s['classify']:.3f} | {s['write']:.4f} |")
+    for name, v in r.get("peak_rss_mb", {}).items():
+        print(f"peak RSS {name}: {v['peak_rss_mb']} MB ({v['wall_s']} s)")
+
+
+if __name__ == "__main__":
+    main()

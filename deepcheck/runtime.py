@@ -1,0 +1,49 @@
+"""Process-wide settings that make CPU inference fast and steady.
+
+glibc returns large freed blocks to the kernel at once (mmap/munmap, heap
+trimming), so every batch of frames and tensors page-faults its memory in
+again. On this 2-core machine that made timings swing 2–5× between runs;
+keeping freed memory in the process (``mallopt``) steadied them and gave
+1.5–3× more throughput (../shared/design/MEASURED.md). Peak memory is
+unchanged: the same blocks are reused instead of re-mapped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+_done = False
+
+
+def tune_for_inference(threads: int | None = None) -> dict[str, object]:
+    """Apply once per process, before models load; returns what was set (for the report's provenance)."""
+    global _done
+    applied: dict[str, object] = {}
+    if not _done:
+        _done = True
+        applied["malloc"] = _keep_freed_memory()
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+        applied["threads"] = threads
+    return applied
+
+
+def _keep_freed_memory() -> bool:
+    """mallopt(M_MMAP_MAX=0, M_TRIM_THRESHOLD=2 GiB) on glibc; False where that is not available."""
+    if os.environ.get("DEEPCHECK_NO_MALLOPT"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False  # not glibc (macOS, musl, Windows): nothing to tune
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok = mallopt(_M_MMAP_MAX, 0) == 1
+    ok = mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1 and ok
+    return ok
