@@ -272,7 +272,7 @@ def print_table(r: dict) -> None:
     print("\n| 10 s clip, 32 frames | seconds per clip (median) |\n|---|---|")
     for res, rows in r["seconds_per_clip"].items():
         for name, v in rows.items():
-            print(f"| {res} {name} | {v[0] if isinstance(v, list) else v:.3f} |")
+            print(f"| {res} {name} | {v[0] if isinstance(v, (list, tuple)) else v:.3f} |")
     print(f"| 1080p reference (MTCNN full-res + B7 @380, per face) | {r['reference_seconds_per_clip']:.3f} |")
     print(
         f"\nspeed-up vs reference: {r['speedup_vs_reference']}x; 1080p time / decode floor: {r['times_decode_floor']}x"

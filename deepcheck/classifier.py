@@ -88,11 +88,20 @@ class Classifier:
     card: ModelCard
     net: object
     device: str = "cpu"
+    onnx: object | None = None  # an OnnxRunner (deepcheck/onnx_runtime.py) when runtime="onnx" loaded
+    runtime: str = "torch"  # what actually scores: "onnx" or "torch"
+    runtime_note: str | None = None  # why ONNX was asked for but PyTorch is used
 
     def preprocess(self, crops: list[np.ndarray]):
         """RGB uint8 crops of any size → normalised NCHW tensor at the card's input size."""
-        import cv2
         import torch
+
+        tensor = torch.from_numpy(self._normalised(crops)).permute(0, 3, 1, 2)
+        return tensor.contiguous(memory_format=torch.channels_last).to(self.device)
+
+    def _normalised(self, crops: list[np.ndarray]) -> np.ndarray:
+        """NHWC float32 at the card's size, normalised with the card's mean/std."""
+        import cv2
 
         size = self.card.input_size
         batch = np.empty((len(crops), size, size, 3), dtype=np.float32)
@@ -103,15 +112,20 @@ class Classifier:
             batch[i] = crop
         mean = np.asarray(self.card.mean, dtype=np.float32)
         std = np.asarray(self.card.std, dtype=np.float32)
-        batch = (batch - mean) / std
-        tensor = torch.from_numpy(batch).permute(0, 3, 1, 2)
-        return tensor.contiguous(memory_format=torch.channels_last).to(self.device)
+        batch -= mean
+        batch /= std
+        return batch
 
     def logits(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
         """Raw logits (before temperature) for a list of RGB crops."""
         import torch
 
         out: list[np.ndarray] = []
+        if self.onnx is not None:
+            for start in range(0, len(crops), batch_size):
+                nhwc = self._normalised(crops[start : start + batch_size])
+                out.append(self.onnx.run(nhwc.transpose(0, 3, 1, 2)))
+            return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(crops), batch_size):
                 x = self.preprocess(crops[start : start + batch_size])
@@ -155,13 +169,23 @@ def read_verified_weights(card: ModelCard, weights: Path) -> bytes:
     return data
 
 
-def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu") -> Classifier:
-    """The one door: resolve the card, verify the weights' hash, load safely."""
-    return _load_model_cached(str(name_or_path), device)
+RUNTIMES = ("onnx", "torch")
+
+
+def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu", runtime: str = "torch") -> Classifier:
+    """The one door: resolve the card, verify the weights' hash, load safely.
+
+    ``runtime="onnx"`` also builds an ONNX Runtime session from the loaded
+    network (CPU only); where that is impossible the PyTorch network scores
+    and ``runtime_note`` says why.
+    """
+    if runtime not in RUNTIMES:
+        raise ModelError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
+    return _load_model_cached(str(name_or_path), device, runtime)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_model_cached(name_or_path: str, device: str) -> Classifier:
+def _load_model_cached(name_or_path: str, device: str, runtime: str = "torch") -> Classifier:
     import torch
 
     card_path = resolve_card_path(name_or_path)
@@ -180,4 +204,16 @@ def _load_model_cached(name_or_path: str, device: str) -> Classifier:
         raise ModelError(f"could not load weights {weights}: {exc}") from exc
     net.eval().to(device)
     net = net.to(memory_format=torch.channels_last)
-    return Classifier(card=card, net=net, device=device)
+    classifier = Classifier(card=card, net=net, device=device)
+    if runtime == "onnx":
+        if device != "cpu":
+            classifier.runtime_note = f"ONNX Runtime is used on the CPU only; PyTorch runs on {device}"
+        else:
+            from deepcheck.onnx_runtime import OnnxRunner, OnnxUnavailable
+
+            try:
+                classifier.onnx = OnnxRunner(net, card.input_size, torch.get_num_threads())
+                classifier.runtime = "onnx"
+            except OnnxUnavailable as exc:
+                classifier.runtime_note = f"{exc}; PyTorch is used instead"
+    return classifier

@@ -63,8 +63,11 @@ def scan(
     model: Annotated[str, typer.Option(help="Model name in models/, or a card/weights path.")] = "deepcheck-lite0",
     crops: Annotated[bool, typer.Option("--crops", help="Inputs are face crops: skip face detection.")] = False,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    runtime: Annotated[
+        str, typer.Option(help="Classifier runtime: onnx (ONNX Runtime, checked against PyTorch at load) or torch.")
+    ] = "onnx",
     min_face_prob: Annotated[float, typer.Option(help="Minimum MTCNN face probability.")] = 0.9,
-    detect_size: Annotated[int, typer.Option(help="Long side (px) of the copy faces are detected on.")] = 960,
+    detect_size: Annotated[int, typer.Option(help="Long side (px) of the copy faces are detected on.")] = 640,
     detect_every: Annotated[
         int,
         typer.Option(
@@ -124,6 +127,8 @@ def scan(
         _fail("--frames and --detect-every must be at least 1")
     if max_pixels < 1 or max_decode_seconds < 0:
         _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
+    if runtime not in ("onnx", "torch"):
+        _fail(f"unknown --runtime {runtime!r}; choose onnx or torch")
     if engine not in ("local", "ray"):
         _fail(f"unknown --engine {engine!r}; choose local or ray")
     if engine == "local" and (address is not None or ray_actors is not None):
@@ -149,6 +154,7 @@ def scan(
         detect_every=detect_every,
         crops=crops,
         device=device,
+        runtime=runtime,
         max_pixels=max_pixels,
         model=model,
         max_decode_seconds=max_decode_seconds,

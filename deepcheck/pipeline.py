@@ -55,10 +55,11 @@ class ScanSettings:
     frames: int = 32
     threshold: float | None = None  # None: the model card's threshold
     min_face_prob: float = 0.9
-    detect_size: int = 960
+    detect_size: int = 640
     detect_every: int = 4  # full face search on every N-th sampled video frame, local re-detection between
     crops: bool = False
     device: str = "cpu"
+    runtime: str = "onnx"  # classifier runtime: onnx (ONNX Runtime, checked against PyTorch at load) or torch
     max_pixels: int = DEFAULT_MAX_PIXELS
     model: str = "deepcheck-lite0"
     max_decode_seconds: float = DEFAULT_MAX_DECODE_SECONDS  # per file, checked between video frames
@@ -81,7 +82,7 @@ class Analyzer:
     def create(cls, settings: ScanSettings) -> Analyzer:
         from deepcheck.classifier import load_model
 
-        classifier = load_model(settings.model, device=settings.device)
+        classifier = load_model(settings.model, device=settings.device, runtime=settings.runtime)
         detector = None
         if not settings.crops:
             detector = FaceDetector(
@@ -369,6 +370,8 @@ def new_report(analyzer: Analyzer) -> ScanReport:
             "threshold": analyzer.threshold,
             "card_threshold": card.threshold,
             "temperature": card.temperature,
+            "runtime": analyzer.classifier.runtime,
+            **({"runtime_note": analyzer.classifier.runtime_note} if analyzer.classifier.runtime_note else {}),
             "metrics": card.metrics,
             "limitations": card.limitations,
         },

@@ -24,7 +24,8 @@ import numpy as np
 from deepcheck.faces import Detection, FaceDetector
 
 WINDOW_SCALE = 2.2  # search window side / face box side: room for motion between sampled frames
-WINDOW_PX = 144  # windows are resized to this square, so the face is ~65 px for MTCNN
+WINDOW_PX = 112  # windows are resized to this square, so the face is ~50 px for MTCNN
+WINDOW_MIN_FACE = 32  # MTCNN's smallest face inside a window: fewer pyramid levels and candidates
 MATCH_DISTANCE = 3.0  # key-frame faces link if their centres are within this × box height
 EDGE_PX = 2  # a window detection this close to an inner window edge is a cut face
 DUPLICATE_IOU = 0.5
@@ -125,6 +126,15 @@ def _window(frame: np.ndarray, box) -> tuple[np.ndarray, float, float, float]:
 
 def _detect_windows(detector: FaceDetector, windows: list[np.ndarray]) -> list[list[Detection]]:
     """One MTCNN batch over all windows (same size), window coordinates; one at a time if the batch fails."""
+    mtcnn = detector.mtcnn
+    usual, mtcnn.min_face_size = mtcnn.min_face_size, WINDOW_MIN_FACE
+    try:
+        return _detect_windows_batch(detector, windows)
+    finally:
+        mtcnn.min_face_size = usual
+
+
+def _detect_windows_batch(detector: FaceDetector, windows: list[np.ndarray]) -> list[list[Detection]]:
     try:
         found = detector._detect_batch(windows)
     except Exception:  # facenet-pytorch batch bugs (see FaceDetector)

@@ -116,3 +116,15 @@ def test_sampling_streams_a_long_clip(tmp_path, astronaut):
         tracemalloc.stop()
     assert len(samples.frames) == 8 and samples.frames_in_stream == 1200
     assert peak < 16 * frame_bytes, f"peak {peak / 1e6:.1f} MB for 8 frames of {frame_bytes / 1e6:.2f} MB"
+
+
+def test_onnx_runtime_scores_equal_pytorch(analyzer, astronaut):
+    """The default runtime (ONNX Runtime) against the PyTorch reference, on real face crops."""
+    from deepcheck.classifier import load_model
+
+    crops = [astronaut[60:200, 160:300], astronaut[40:260, 130:330], cv2.flip(astronaut[60:200, 160:300], 1)]
+    fast, reference = load_model(runtime="onnx"), load_model(runtime="torch")
+    assert fast.runtime == "onnx" and reference.runtime == "torch"
+    assert np.allclose(fast.logits(crops), reference.logits(crops), atol=1e-3)
+    assert np.allclose(fast.predict(crops), reference.predict(crops), atol=1e-4)
+    assert analyzer.classifier.runtime == "onnx"
