@@ -126,6 +126,11 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--speed-workload",
+        type=Path,
+        help="use benchmarks/speed.py's workload cached in this folder (~1 MP photos, 10 s 1080p H.264 clips)",
+    )
     args = parser.parse_args()
 
     import ray
@@ -135,7 +140,15 @@ def main() -> None:
     settings = ScanSettings(frames=args.frames)
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="deepcheck-raybench-") as tmp:
-        work = make_workload(Path(tmp), args.images, args.videos, args.tiny)
+        if args.speed_workload:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from workload import make_workload as speed_workload
+
+            made = speed_workload(args.speed_workload, clips=args.videos, photos=args.images)
+            work = make_workload(Path(tmp), 0, 0, args.tiny)
+            work["image"], work["video"] = made["photos"][: args.images], made["1080p"][: args.videos]
+        else:
+            work = make_workload(Path(tmp), args.images, args.videos, args.tiny)
         media = work["image"] + work["video"]
         t0 = time.perf_counter()
         ray.init(

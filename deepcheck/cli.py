@@ -74,6 +74,10 @@ def scan(
             help="Search whole video frames for faces on every N-th sampled frame, near known faces between (1: all)."
         ),
     ] = 4,
+    prefetch: Annotated[
+        bool,
+        typer.Option("--prefetch", help="Read and decode the next file while analysing this one (for slow storage)."),
+    ] = False,
     max_pixels: Annotated[int, typer.Option(help="Refuse images/frames with more pixels than this.")] = 100_000_000,
     max_decode_seconds: Annotated[
         float, typer.Option(help="Give up on a video after decoding for this long (0: no limit).")
@@ -181,7 +185,7 @@ def scan(
             _fail(str(exc))
         inputs = _hash_for_manifest(targets, manifest, err, quiet)
         journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
-        report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal)
+        report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal, prefetch=prefetch)
         report.tool["engine"] = {"name": "local"}
         if journal is not None and journal.problem:
             err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
@@ -236,14 +240,14 @@ def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err)
         return None
 
 
-def _run_with_progress(targets, analyzer, err, show: bool, journal=None):
+def _run_with_progress(targets, analyzer, err, show: bool, journal=None, prefetch: bool = False):
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from deepcheck.pipeline import run_scan
 
     if not show:
-        return run_scan(targets, analyzer, journal=journal)
+        return run_scan(targets, analyzer, journal=journal, prefetch=prefetch)
     with Progress(
         TextColumn("scanning"),
         BarColumn(),
@@ -260,6 +264,7 @@ def _run_with_progress(targets, analyzer, err, show: bool, journal=None):
             # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
             on_file=lambda i, r: bar.update(task, completed=i + 1, description=escape(Path(r.path).name[:40])),
             journal=journal,
+            prefetch=prefetch,
         )
 
 

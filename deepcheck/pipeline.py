@@ -295,14 +295,17 @@ def scan(
     analyzer: Analyzer,
     on_file: Callable[[int, FileResult], None] | None = None,
     journal: Journal | None = None,
-    prefetch: bool = True,
+    prefetch: bool = False,
 ) -> Iterator[FileResult]:
     """Analyse each path in order, yielding records as they finish.
 
     With ``prefetch``, one thread reads, hashes and decodes the next file
     while this one's faces are found and scored (decoders and torch release
-    the GIL, so the two overlap on two cores). At most one file is decoded
-    ahead, so memory stays bounded; records still come out in input order.
+    the GIL). At most one file is decoded ahead, so memory stays bounded;
+    records still come out in input order. It is off by default: on the
+    2-core machine, where decoding and inference both use every core, it
+    measured ~10% slower (benchmarks/README.md); it pays where reading the
+    evidence waits on storage (network shares).
 
     With a journal (deepcheck/journal.py), a file already finished by an
     interrupted run with the same content, model and settings is taken from
@@ -385,7 +388,7 @@ def run_scan(
     analyzer: Analyzer,
     on_file: Callable[[int, FileResult], None] | None = None,
     journal: Journal | None = None,
-    prefetch: bool = True,
+    prefetch: bool = False,
 ) -> ScanReport:
     report = new_report(analyzer)
     report.files = list(scan(paths, analyzer, on_file, journal, prefetch))
