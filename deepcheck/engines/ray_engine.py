@@ -92,6 +92,8 @@ class FileWorker:
             "version": __version__,
             "model_sha256": self.analyzer.classifier.card.sha256,
             "threads": torch.get_num_threads(),
+            "runtime": self.analyzer.classifier.runtime,
+            "runtime_note": self.analyzer.classifier.runtime_note,
             "probe_visible": None if probe is None else os.path.lexists(probe),
         }
 
@@ -167,6 +169,13 @@ def run_scan_ray(
         wanted = _actor_count(options, settings, cluster, len(files))
         pool = _start_pool(ray, settings, options, wanted, files, report.model["sha256"], engine)
         engine["startup_seconds"] = round(time.perf_counter() - t0, 3)
+        # the workers score, so their classifier runtime is the report's (the driver only read the card)
+        runtimes, note = engine.pop("classifier_runtimes", None), engine.pop("classifier_runtime_note", None)
+        if runtimes:
+            report.model["runtime"] = "+".join(runtimes)
+        report.model.pop("runtime_note", None)
+        if note:
+            report.model["runtime_note"] = note
         try:
             results, stats = _drive(ray, pool, files, options, journal, on_file)
         finally:
@@ -310,6 +319,8 @@ def _start_pool(ray, settings, options, wanted, files, model_sha, engine) -> _Po
         actors=wanted,
         cpus_per_actor=options.cpus_per_actor,
         threads_per_actor=infos[0]["threads"] if infos else threads,
+        classifier_runtimes=sorted({i["runtime"] for i in infos}),
+        classifier_runtime_note=next((i["runtime_note"] for i in infos if i["runtime_note"]), None),
         worker_nodes=len({i["node_id"] for i in infos}),
         worker_node_ips=sorted({i["node"] for i in infos}),
     )
