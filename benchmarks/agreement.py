@@ -28,23 +28,17 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def compare(full, tracked) -> dict:
+    from deepcheck.tracking import iou
+
     by_frame: dict[int, list] = {}
     for f in full.faces:
         by_frame.setdefault(f.frame_index, []).append(f)
     ious, diffs = [], []
     for t in tracked.faces:
-        best = max(by_frame.get(t.frame_index, []), key=lambda f: _iou(f.box, t.box), default=None)
+        best = max(by_frame.get(t.frame_index, []), key=lambda f: iou(f.box, t.box), default=None)
         if best is not None:
-            ious.append(_iou(best.box, t.box))
+            ious.append(iou(best.box, t.box))
             diffs.append(abs(best.score - t.score))
     return {
         "faces_full": len(full.faces),

@@ -46,18 +46,23 @@ class FaceDetector:
             groups.setdefault(frame.shape, []).append(i)
         for indices in groups.values():
             small, scale = zip(*(self._downscale(frames[i]) for i in indices))
-            try:
-                found = self._detect_batch(list(small))
-            except Exception:  # facenet-pytorch batch bugs: retry one by one
-                found = []
-                for img in small:
-                    try:
-                        found.extend(self._detect_batch([img]))
-                    except Exception:
-                        found.append((None, None, None))
+            found = self.raw_batch(list(small))
             for i, s, (boxes, probs, points) in zip(indices, scale, found):
                 results[i] = self._to_detections(boxes, probs, points, s, frames[i].shape)
         return results
+
+    def raw_batch(self, imgs: list[np.ndarray]) -> list[tuple]:
+        """MTCNN's (boxes, probs, landmarks) per same-size image; one image at a time if the batch fails."""
+        try:
+            return self._detect_batch(imgs)
+        except Exception:  # facenet-pytorch batch bugs: retry one by one
+            found = []
+            for img in imgs:
+                try:
+                    found.extend(self._detect_batch([img]))
+                except Exception:
+                    found.append((None, None, None))
+            return found
 
     def _downscale(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
         h, w = frame.shape[:2]

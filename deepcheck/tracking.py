@@ -129,22 +129,10 @@ def _detect_windows(detector: FaceDetector, windows: list[np.ndarray]) -> list[l
     mtcnn = detector.mtcnn
     usual, mtcnn.min_face_size = mtcnn.min_face_size, WINDOW_MIN_FACE
     try:
-        return _detect_windows_batch(detector, windows)
+        found = detector.raw_batch(windows)
+        return [detector._to_detections(b, p, q, 1.0, w.shape) for (b, p, q), w in zip(found, windows)]
     finally:
         mtcnn.min_face_size = usual
-
-
-def _detect_windows_batch(detector: FaceDetector, windows: list[np.ndarray]) -> list[list[Detection]]:
-    try:
-        found = detector._detect_batch(windows)
-    except Exception:  # facenet-pytorch batch bugs (see FaceDetector)
-        found = []
-        for window in windows:
-            try:
-                found.extend(detector._detect_batch([window]))
-            except Exception:
-                found.append((None, None, None))
-    return [detector._to_detections(b, p, q, 1.0, window.shape) for (b, p, q), window in zip(found, windows)]
 
 
 def _cut_by_window(box, x0: float, y0: float, scale: float, w: int, h: int) -> bool:
@@ -174,7 +162,7 @@ def _dedupe(dets: list[Detection]) -> list[Detection]:
         if (
             d.box[2] - d.box[0] >= 2
             and d.box[3] - d.box[1] >= 2
-            and all(_iou(d.box, k.box) < DUPLICATE_IOU for k in kept)
+            and all(iou(d.box, k.box) < DUPLICATE_IOU for k in kept)
         ):
             kept.append(d)
     return kept
@@ -184,7 +172,8 @@ def _centre_distance(a, b) -> float:
     return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
-def _iou(a, b) -> float:
+def iou(a, b) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
