@@ -52,6 +52,7 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
     console.print(table)
     s = report.summary()
     console.print(
-        f"{s['files']} files: {s['fake']} fake, {s['real']} real, {s['no_face']} without faces, "
+        f"{s['files']} file{'' if s['files'] == 1 else 's'}: {s['fake']} fake, {s['real']} real, "
+        f"{s['no_face']} without faces, "
         f"{s['error']} errors, {s['skipped']} skipped"
     )
