@@ -206,7 +206,7 @@ def main() -> None:
             "torch_threads": threads,
             "python": platform.python_version(),
             "torch": torch.__version__,
-            "malloc_tuned": tuned.get("malloc"),
+            "malloc_tuned": tuned,
         },
         "workload": {k: len(v) for k, v in work.items()},
         "settings": {"frames": args.frames, "repeats": args.repeats},

@@ -118,14 +118,14 @@ class Classifier:
 
     def logits(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
         """Raw logits (before temperature) for a list of RGB crops."""
-        import torch
-
         out: list[np.ndarray] = []
         if self.onnx is not None:
             for start in range(0, len(crops), batch_size):
                 nhwc = self._normalised(crops[start : start + batch_size])
                 out.append(self.onnx.run(nhwc.transpose(0, 3, 1, 2)))
             return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+        import torch
+
         with torch.inference_mode():
             for start in range(0, len(crops), batch_size):
                 x = self.preprocess(crops[start : start + batch_size])

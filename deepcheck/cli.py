@@ -118,7 +118,7 @@ def scan(
     ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
-    from deepcheck.classifier import ModelError
+    from deepcheck.classifier import RUNTIMES, ModelError
     from deepcheck.evidence import iter_inputs
     from deepcheck.pipeline import Analyzer, ScanSettings
     from deepcheck.writers import FORMATS
@@ -131,8 +131,8 @@ def scan(
         _fail("--frames and --detect-every must be at least 1")
     if max_pixels < 1 or max_decode_seconds < 0:
         _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
-    if runtime not in ("onnx", "torch"):
-        _fail(f"unknown --runtime {runtime!r}; choose onnx or torch")
+    if runtime not in RUNTIMES:
+        _fail(f"unknown --runtime {runtime!r}; choose {' or '.join(RUNTIMES)}")
     if engine not in ("local", "ray"):
         _fail(f"unknown --engine {engine!r}; choose local or ray")
     if engine == "local" and (address is not None or ray_actors is not None):

@@ -46,12 +46,24 @@ class FaceDetector:
             groups.setdefault(frame.shape, []).append(i)
         for indices in groups.values():
             small, scale = zip(*(self._downscale(frames[i]) for i in indices))
-            found = self.raw_batch(list(small))
+            found = self._guarded_batch(list(small))
             for i, s, (boxes, probs, points) in zip(indices, scale, found):
                 results[i] = self._to_detections(boxes, probs, points, s, frames[i].shape)
         return results
 
-    def raw_batch(self, imgs: list[np.ndarray]) -> list[tuple]:
+    def detect_windows(self, windows: list[np.ndarray], min_face_size: int) -> list[list[Detection]]:
+        """Faces in same-size windows, in window pixels, as one batch, with their own smallest face size.
+
+        No downscaling: the caller sized the windows (deepcheck/tracking.py).
+        """
+        usual, self.mtcnn.min_face_size = self.mtcnn.min_face_size, min_face_size
+        try:
+            found = self._guarded_batch(windows)
+        finally:
+            self.mtcnn.min_face_size = usual
+        return [self._to_detections(b, p, q, 1.0, w.shape) for (b, p, q), w in zip(found, windows)]
+
+    def _guarded_batch(self, imgs: list[np.ndarray]) -> list[tuple]:
         """MTCNN's (boxes, probs, landmarks) per same-size image; one image at a time if the batch fails."""
         try:
             return self._detect_batch(imgs)

@@ -17,21 +17,16 @@ import os
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 _done = False
+_tuned = False
 
 
-def tune_for_inference(threads: int | None = None) -> dict[str, object]:
-    """Apply once per process, before models load; returns what was set (for the report's provenance)."""
-    global _done
-    applied: dict[str, object] = {}
+def tune_for_inference() -> bool:
+    """Apply once per process, before models load; True when the allocator was tuned."""
+    global _done, _tuned
     if not _done:
         _done = True
-        applied["malloc"] = _keep_freed_memory()
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-        applied["threads"] = threads
-    return applied
+        _tuned = _keep_freed_memory()
+    return _tuned
 
 
 def _keep_freed_memory() -> bool:

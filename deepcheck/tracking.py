@@ -1,7 +1,7 @@
 """Faces across a video's sampled frames: full detection on key frames, local re-detection between them.
 
-Full-frame MTCNN costs ~35–60 ms per downscaled 1080p frame, most of it in
-P-Net's image pyramid over the whole picture. A face moves little between
+Full-frame MTCNN costs ~100 ms per 1080p frame downscaled to 640 px on the
+2-core machine, most of it in P-Net's image pyramid over the whole picture. A face moves little between
 sampled frames, so only every ``every``-th sampled frame (and the last) is
 searched in full. On the frames between, MTCNN runs again on a small window
 around where each face should be: its box interpolated between the key
@@ -62,7 +62,7 @@ def detect_tracked(detector: FaceDetector, frames: list[np.ndarray], every: int)
                 placed.append((i, x0, y0, scale))
     lost: set[int] = set()
     if windows:
-        found = _detect_windows(detector, windows)
+        found = detector.detect_windows(windows, WINDOW_MIN_FACE)
         for (i, x0, y0, scale), dets in zip(placed, found):
             h, w = frames[i].shape[:2]
             whole = [d for d in dets if not _cut_by_window(d.box, x0, y0, scale, w, h)]
@@ -122,17 +122,6 @@ def _window(frame: np.ndarray, box) -> tuple[np.ndarray, float, float, float]:
     scale = WINDOW_PX / s
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return cv2.resize(patch, (WINDOW_PX, WINDOW_PX), interpolation=interp), float(x0), float(y0), scale
-
-
-def _detect_windows(detector: FaceDetector, windows: list[np.ndarray]) -> list[list[Detection]]:
-    """One MTCNN batch over all windows (same size), window coordinates; one at a time if the batch fails."""
-    mtcnn = detector.mtcnn
-    usual, mtcnn.min_face_size = mtcnn.min_face_size, WINDOW_MIN_FACE
-    try:
-        found = detector.raw_batch(windows)
-        return [detector._to_detections(b, p, q, 1.0, w.shape) for (b, p, q), w in zip(found, windows)]
-    finally:
-        mtcnn.min_face_size = usual
 
 
 def _cut_by_window(box, x0: float, y0: float, scale: float, w: int, h: int) -> bool:
