@@ -500,12 +500,20 @@ def evaluate(
                 f"TPR@5%FPR={m.get('tpr_at_fpr_5pct', float('nan')):.4f} "
                 f"log-loss={m.get('log_loss', float('nan')):.4f}"
             )
+    for method, m in report.get("by_method", {}).items():
+        typer.echo(
+            f"  {method}: n_fake={m['n_fake']} AUC={m.get('auc', float('nan')):.4f} "
+            f"TPR={m.get('tpr_at_threshold', float('nan')):.4f}"
+        )
     typer.echo(f"statuses: {report['statuses']}; wrote {out / 'metrics.json'}")
 
 
 @app.command()
 def calibrate(
-    data: Annotated[Path, typer.Argument(help="Labelled face crops (real/ and fake/, or CSV) held out from training.")],
+    data: Annotated[
+        list[Path],
+        typer.Argument(help="Labelled face crops (real/ and fake/, or CSV) held out from training; one or more sets."),
+    ],
     model: Annotated[
         str, typer.Option(help="Model name in models/, or a card path. Its card is updated.")
     ] = "deepcheck-lite0",
@@ -513,28 +521,32 @@ def calibrate(
         float, typer.Option(help="Highest false-positive rate on real faces for the threshold.")
     ] = 0.05,
 ) -> None:
-    """Fit temperature scaling and pick the threshold for a target FPR; writes them into the model card."""
+    """Fit temperature scaling and pick the threshold for a target FPR; writes them into the model card.
+
+    With several sets, the threshold keeps the FPR at or under the target on each set.
+    """
     from deepcheck import calibration
     from deepcheck.card import ModelCard
     from deepcheck.classifier import ModelError, load_model, resolve_card_path
     from deepcheck.datasets import list_labelled
 
     try:
-        samples = list_labelled(data)
+        sets = [list_labelled(d) for d in data]
         card_path = resolve_card_path(model)
         classifier = load_model(model)
     except (ValueError, OSError, ModelError) as exc:
         _fail(str(exc))
-    result = calibration.fit(classifier, samples, target_fpr)
+    result = calibration.fit(classifier, sets, target_fpr)
     card = ModelCard.read(card_path)
     card.temperature = round(result.temperature, 4)
     card.threshold = result.threshold
+    names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, sets))
     card.threshold_rule = (
-        f"lowest threshold with FPR <= {target_fpr:.0%} on real crops of {data} "
-        f"({result.metrics['n_real']} reals); temperature fitted on the same crops"
+        f"lowest threshold with FPR <= {target_fpr:.0%} on the real crops of each of: {names}; "
+        "temperature fitted on the same crops, pooled"
     )
     card.metrics["calibration"] = {
-        "data": str(data),
+        "data": [str(d) for d in data],
         "command": "deepcheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         **result.metrics,
     }

@@ -51,5 +51,5 @@ def extract_crops(
                 crop = cv2.resize(cut_crop(picture, det.box, framing), (size, size), interpolation=cv2.INTER_AREA)
                 path = folder / f"{n:06d}_{i:03d}_{j}.jpg"
                 cv2.imwrite(str(path), crop[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
-                crops.append(Sample(path, sample.label))
+                crops.append(Sample(path, sample.label, sample.method))
     return crops

@@ -59,12 +59,34 @@ def assign_persons(faces: list[FaceResult]) -> None:
             face.person = best
 
 
-def persons_of(faces: list[FaceResult]) -> list[PersonResult]:
+def _top_share_mean(share: float):
+    def rule(scores: np.ndarray) -> float:
+        k = max(1, int(np.ceil(share * len(scores))))
+        return float(np.mean(np.sort(scores)[-k:]))
+
+    return rule
+
+
+# How a person's face scores become the person's score. "mean" is SBI's video protocol; the top-share
+# means let a manipulation visible in part of a clip (a turn of the head, one expression) count.
+PERSON_RULES = {
+    "mean": lambda s: float(np.mean(s)),
+    "median": lambda s: float(np.median(s)),
+    "top-half-mean": _top_share_mean(0.5),
+    "top-quarter-mean": _top_share_mean(0.25),
+    "max": lambda s: float(np.max(s)),
+}
+DEFAULT_PERSON_RULE = "mean"
+
+
+def persons_of(faces: list[FaceResult], rule: str = DEFAULT_PERSON_RULE) -> list[PersonResult]:
+    """One record per person; ``rule`` (a key of ``PERSON_RULES``) makes the person score."""
+    aggregate = PERSON_RULES[rule]
     groups: dict[int, list[float]] = {}
     for face in faces:
         groups.setdefault(face.person, []).append(face.score)
     return [
-        PersonResult(person=p, frames=len(s), score=float(np.mean(s)), max_score=float(np.max(s)))
+        PersonResult(person=p, frames=len(s), score=aggregate(np.asarray(s)), max_score=float(np.max(s)))
         for p, s in sorted(groups.items())
     ]
 

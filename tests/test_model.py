@@ -68,3 +68,18 @@ def test_calibration_is_monotonic():
         p = calibrate(logits, t)
         assert np.all(np.diff(p) > 0)
     assert calibrate(np.array([0.0]), 3.0)[0] == pytest.approx(0.5)
+
+
+def test_person_rules_aggregate_face_scores():
+    from deepcheck.results import FaceResult
+    from deepcheck.scoring import PERSON_RULES, persons_of
+
+    scores = [0.1, 0.2, 0.3, 0.9, 0.95, 0.1, 0.2, 0.8]
+    faces = [FaceResult(frame_index=i, box=[0, 0, 10, 10], detection_prob=1.0, score=s) for i, s in enumerate(scores)]
+    got = {rule: persons_of(faces, rule)[0].score for rule in PERSON_RULES}
+    assert got["mean"] == pytest.approx(np.mean(scores))
+    assert got["median"] == pytest.approx(np.median(scores))
+    assert got["top-half-mean"] == pytest.approx(np.mean([0.95, 0.9, 0.8, 0.3]))
+    assert got["top-quarter-mean"] == pytest.approx(np.mean([0.95, 0.9]))
+    assert got["max"] == pytest.approx(0.95)
+    assert persons_of(faces)[0].score == got["mean"]  # the default rule

@@ -150,3 +150,50 @@ def test_extract_crops_uses_scan_framing(tmp_path, media_dir):
     )
     assert sum(c.label == 0 for c in crops) == 1 and sum(c.label == 1 for c in crops) == 3
     assert cv2.imread(str(crops[0].path)).shape == (224, 224, 3)
+
+
+@pytest.fixture(scope="module")
+def tiny_methods(tmp_path_factory, tiny_set):
+    """The tiny set with its fakes split into two manipulation methods (subfolders of fake/)."""
+    root = tmp_path_factory.mktemp("methods")
+    shutil.copytree(tiny_set / "real", root / "real")
+    for i, fake in enumerate(sorted((tiny_set / "fake").iterdir())):
+        method = root / "fake" / ("Blend" if i < 5 else "Other")
+        method.mkdir(parents=True, exist_ok=True)
+        shutil.copy(fake, method / fake.name)
+    return root
+
+
+def test_evaluate_breaks_fakes_down_by_method(tiny_methods, tmp_path):
+    out = tmp_path / "eval"
+    proc = run_cli("evaluate", str(tiny_methods), "--crops", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    by_method = metrics["by_method"]
+    assert sorted(by_method) == ["Blend", "Other"]
+    assert (by_method["Blend"]["n_real"], by_method["Blend"]["n_fake"]) == (8, 5)
+    assert (by_method["Other"]["n_real"], by_method["Other"]["n_fake"]) == (8, 3)
+    assert "Blend: n_fake=5" in proc.stdout
+    scores = json.loads((out / "scores.json").read_text())
+    assert {s["method"] for s in scores if s["label"] == 1} == {"Blend", "Other"}
+    assert all(len(s["faces"]) == 1 and s["faces"][0][2] == pytest.approx(s["score"], abs=1e-5) for s in scores)
+
+
+def test_calibrate_holds_the_target_on_every_set(tiny_set, tiny_methods, tmp_path):
+    from deepcheck.classifier import MODELS_DIR
+
+    shutil.copy(MODELS_DIR / "deepcheck-lite0.json", tmp_path / "m.json")
+    card = json.loads((tmp_path / "m.json").read_text())
+    shutil.copy(MODELS_DIR / card["weights_file"], tmp_path / card["weights_file"])
+    # the second set: the reals with JPEG damage, a different "camera"
+    other = tmp_path / "other"
+    for label in ("real", "fake"):
+        (other / label).mkdir(parents=True)
+        for f in sorted((tiny_set / label).iterdir()):
+            img = cv2.imread(str(f))
+            cv2.imwrite(str(other / label / f"{f.stem}.jpg"), cv2.resize(img, (64, 64)), [cv2.IMWRITE_JPEG_QUALITY, 30])
+    proc = run_cli("calibrate", str(tiny_set), str(other), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.25")
+    assert proc.returncode == 0, proc.stderr
+    cal = json.loads((tmp_path / "m.json").read_text())["metrics"]["calibration"]
+    assert len(cal["per_set"]) == 2 and cal["data"] == [str(tiny_set), str(other)]
+    assert all(s["fpr_at_threshold"] <= 0.25 for s in cal["per_set"])

@@ -1,0 +1,160 @@
+"""Generalisation of one model: DFDC (in-dataset) against FaceForensics++ (methods it never saw).
+
+One command, one table. Rows:
+
+- ``dfdc-val``: DFDC val crops (identity-disjoint from training), crop level, ``--crops``;
+- ``ffpp-faces``: FaceForensics++ crops, crop level, ``--crops``, overall and per method;
+- ``ffpp-c40``: FaceForensics++ c40 videos, video level through the whole scan path, overall and per method.
+
+Each row gives AUC, TPR at the model's threshold (fakes caught) and FPR at the threshold (reals flagged).
+For the videos it also compares person-score aggregation rules (scoring.PERSON_RULES) on the stored face
+scores, so the rule can be chosen on data the model never trained on.
+
+    python benchmarks/generalisation.py [--model deepcheck-lite0] [--data ../shared/data] [--skip-videos]
+
+Writes benchmarks/results/generalisation/<model>-<sha8>.json and appends one line per run to
+benchmarks/results/generalisation/runs.jsonl. The FF++ folders are validation-only: never train on them.
+Skips politely when the shared data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from deepcheck import scoring
+from deepcheck.datasets import list_labelled
+from deepcheck.evaluate import evaluate
+from deepcheck.metrics import detection_metrics
+from deepcheck.pipeline import Analyzer, ScanSettings
+from deepcheck.results import FaceResult
+
+SETS = {
+    "dfdc-val": ("dfdc-faces/val", True),
+    "ffpp-faces": ("ffpp-faces", True),
+    "ffpp-c40": ("ffpp-c40-videos", False),
+}
+
+
+def _row(name: str, m: dict) -> dict:
+    return {
+        "set": name,
+        "n_real": m.get("n_real"),
+        "n_fake": m.get("n_fake"),
+        "auc": m.get("auc"),
+        "tpr_at_threshold": m.get("tpr_at_threshold"),
+        "fpr_at_threshold": m.get("fpr_at_threshold"),
+    }
+
+
+def rescore(files: list[dict], rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """File scores from stored face scores under a person-aggregation rule (the product's own code)."""
+    labels, scores = [], []
+    for f in files:
+        if not f["faces"]:
+            continue
+        faces = [
+            FaceResult(frame_index=i, box=[0, 0, 1, 1], detection_prob=1.0, score=s, person=p) for i, p, s in f["faces"]
+        ]
+        labels.append(f["label"])
+        scores.append(scoring.file_score(scoring.persons_of(faces, rule)))
+    return np.array(labels), np.array(scores)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="deepcheck-lite0")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--frames", type=int, default=32)
+    parser.add_argument("--skip-videos", action="store_true", help="crop-level rows only (minutes, not tens)")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/generalisation"))
+    parser.add_argument("--note", default="", help="what this run is (recorded in runs.jsonl)")
+    args = parser.parse_args()
+    if not (args.data / "ffpp-faces").is_dir():
+        print(f"skipped: {args.data / 'ffpp-faces'} not found (the shared validation data is not on this machine)")
+        return 0
+    rows, details = [], {}
+    card = None
+    for name, (folder, crops) in SETS.items():
+        if not crops and args.skip_videos:
+            continue
+        source = args.data / folder
+        if not source.is_dir():
+            print(f"{name}: {source} not found, row skipped")
+            continue
+        analyzer = Analyzer.create(ScanSettings(model=args.model, crops=crops, frames=args.frames))
+        card = analyzer.classifier.card
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            report = evaluate(analyzer, list_labelled(source), Path(tmp))
+            files = json.loads((Path(tmp) / "scores.json").read_text())
+        seconds = round(time.perf_counter() - t0, 1)
+        rows.append(_row(name, report["file_level"]))
+        rows.extend(_row(f"{name}/{method}", m) for method, m in report.get("by_method", {}).items())
+        details[name] = {"statuses": report["statuses"], "seconds": seconds, "file_level": report["file_level"]}
+        if not crops:
+            details[name]["aggregation"] = {}
+            for rule in scoring.PERSON_RULES:
+                labels, scores = rescore(files, rule)
+                m = detection_metrics(labels, scores, analyzer.threshold)
+                details[name]["aggregation"][rule] = {
+                    k: m.get(k) for k in ("auc", "tpr_at_threshold", "fpr_at_threshold")
+                }
+        print(f"{name}: {seconds} s, statuses {report['statuses']}", file=sys.stderr)
+    if card is None:
+        return 0
+    result = {
+        "model": card.name,
+        "sha256": card.sha256,
+        "threshold": card.threshold,
+        "temperature": card.temperature,
+        "training": card.training.get("command", "") if card.training else "",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "note": args.note,
+        "command": "python benchmarks/generalisation.py " + " ".join(sys.argv[1:]),
+        "rows": rows,
+        "details": details,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{card.name}-{card.sha256[:8]}.json").write_text(json.dumps(result, indent=2) + "\n")
+    with open(args.out / "runs.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({k: v for k, v in result.items() if k != "details"}) + "\n")
+    print(render(result))
+    return 0
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def render(result: dict) -> str:
+    lines = [
+        f"model {result['model']} ({result['sha256'][:12]}), threshold {result['threshold']}",
+        "",
+        "| set | reals | fakes | AUC | fakes caught (TPR) | reals flagged (FPR) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['set']} | {r['n_real']} | {r['n_fake']} | {_fmt(r['auc'])} | "
+            f"{_fmt(r['tpr_at_threshold'])} | {_fmt(r['fpr_at_threshold'])} |"
+        )
+    agg = result["details"].get("ffpp-c40", {}).get("aggregation")
+    if agg:
+        lines += ["", "| person score rule (ffpp-c40) | AUC | TPR | FPR |", "|---|---|---|---|"]
+        for rule, m in agg.items():
+            lines.append(
+                f"| {rule} | {_fmt(m['auc'])} | {_fmt(m['tpr_at_threshold'])} | {_fmt(m['fpr_at_threshold'])} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
