@@ -394,6 +394,13 @@ def train(
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     sbi: Annotated[float, typer.Option(help="Share of real crops turned into self-blended fakes (0 = off).")] = 0.0,
+    sbi_landmarks: Annotated[
+        str,
+        typer.Option(
+            help="SBI mask landmarks: mtcnn (detected on each real crop, cached; slow on CPU) or typical "
+            "(fixed positions for tight, aligned crops)."
+        ),
+    ] = "mtcnn",
     init_from: Annotated[Optional[str], typer.Option(help="Start from a shipped model (name or card path).")] = None,
     no_augment: Annotated[bool, typer.Option("--no-augment", help="Disable augmentation.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT/checkpoint.pt.")] = False,
@@ -406,6 +413,8 @@ def train(
     from deepcheck.train import TrainConfig
     from deepcheck.train import train as run_train
 
+    if sbi_landmarks not in ("mtcnn", "typical"):
+        _fail(f"unknown --sbi-landmarks {sbi_landmarks!r}; choose mtcnn or typical")
     try:
         train_samples = list_labelled(data)
         val_samples = list_labelled(val) if val else None
@@ -434,6 +443,7 @@ def train(
         device=device,
         augment=not no_augment,
         sbi=sbi,
+        sbi_landmarks=sbi_landmarks,
         init_from=init_from,
         resume=resume,
         notes=notes,

@@ -49,6 +49,7 @@ class TrainConfig:
     device: str = "cpu"
     augment: bool = True
     sbi: float = 0.0  # extra self-blended fakes, as a share of the number of reals
+    sbi_landmarks: str = "mtcnn"  # mtcnn: detected per crop (cached); typical: fixed positions for tight crops
     checkpoint_every: int = 200
     resume: bool = False
     init_from: str | None = None
@@ -222,7 +223,9 @@ def train(
     net = net.to(cfg.device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    landmarks = crop_landmarks(train_samples, out / "landmarks.npz", log) if cfg.sbi > 0 else None
+    landmarks = None
+    if cfg.sbi > 0 and cfg.sbi_landmarks == "mtcnn":
+        landmarks = crop_landmarks(train_samples, out / "landmarks.npz", log)
     ds = CropDataset(train_samples, size, augment=cfg.augment, sbi=cfg.sbi, seed=cfg.seed, landmarks=landmarks)
     steps_per_epoch = math.ceil(len(ds) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
