@@ -6,7 +6,10 @@
 Workload (benchmarks/workload.py, cached in --cache): 10 s 30 fps H.264 clips at 1080p and 720p with a
 moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for memory.
 
+    PYTHONPATH=$PWD python benchmarks/speed.py --workers-only   # in-process vs 1 and 2 worker processes
+
 Measured (medians over --repeats, after model loading, since this machine is noisy):
+  * the supervised worker processes against the in-process path, 1 and 2 workers (compare_workers);
   * deepcheck: seconds per clip and photos per second in a folder scan (pipeline.run_scan, the code
     `deepcheck scan` runs), for the shipped settings and for each speed change turned off in turn;
   * the split between decode, detect, classify and write (a sequential, instrumented pass);
@@ -49,6 +52,55 @@ def folder_scan(analyzer, paths: list[Path], prefetch: bool = False):
     from deepcheck.pipeline import run_scan
 
     return run_scan(paths, analyzer, prefetch=prefetch)
+
+
+def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
+    """Marginal cost of the supervised workers (deepcheck/workers.py) against the in-process path.
+
+    Models are loaded before timing in both, so this is the per-file price of the process boundary
+    (pipes, plain-data records, supervision) and the gain of N workers. Runs are interleaved
+    (in-process, then each worker count, per repeat) so that load from other jobs hits all alike.
+    """
+    from deepcheck.workers import Limits, WorkerPool
+
+    def pooled(pool, paths):
+        pool.run([(i, str(p), str(p)) for i, p in enumerate(paths)], lambda i, r: None)
+
+    folders = {"10 s 1080p clip": work["1080p"], "photo": work["photos"]}
+    times: dict = {name: {"in-process": []} for name in folders}
+    pools = {}
+    try:
+        for n in counts:
+            pools[n] = WorkerPool(shipped.settings.to_dict(), n, Limits()).__enter__()
+            pools[n].wait_ready()
+            pooled(pools[n], work["1080p"][:1] + work["photos"][:2])  # warm-up, as for the in-process path
+        for _ in range(repeats):
+            for name, paths in folders.items():
+                t = time.perf_counter()
+                folder_scan(shipped, paths)
+                times[name]["in-process"].append((time.perf_counter() - t) / len(paths))
+                for n, pool in pools.items():
+                    t = time.perf_counter()
+                    pooled(pool, paths)
+                    times[name].setdefault(f"{n} worker{'s' if n > 1 else ''}", []).append(
+                        (time.perf_counter() - t) / len(paths)
+                    )
+    finally:
+        for pool in pools.values():
+            pool.close()
+    out = {}
+    for name, rows in times.items():
+        base = statistics.median(rows["in-process"])
+        out[name] = {
+            k: {
+                "seconds_per_file": round(statistics.median(v), 4),
+                "vs_in_process": round(statistics.median(v) / base, 3),
+            }
+            for k, v in rows.items()
+        }
+        for k, v in out[name].items():
+            print(f"{name} {k}: {v['seconds_per_file']:.3f} s/file ({v['vs_in_process']:.3f}x)", file=sys.stderr)
+    return out
 
 
 def decode_floor(paths: list[Path], frames: int) -> float:
@@ -177,6 +229,7 @@ def main() -> None:
     ap.add_argument("--long-minutes", type=float, default=10.0, help="0 skips the memory test")
     ap.add_argument("--reference-clips", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2 clips, 20 photos, 1 repeat, no long clip")
+    ap.add_argument("--workers-only", action="store_true", help="only the worker-model comparison (--out workers.json)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
     args = ap.parse_args()
     if args.quick:
@@ -198,6 +251,13 @@ def main() -> None:
     threads = torch.get_num_threads()
     shipped = Analyzer.create(ScanSettings(frames=args.frames))
     folder_scan(shipped, work["1080p"][:1] + work["photos"][:2])  # warm-up: first calls allocate and JIT
+
+    if args.workers_only:
+        res = {"workload": {k: len(v) for k, v in work.items()}, "repeats": args.repeats}
+        res["workers"] = compare_workers(shipped, work, args.repeats)
+        out = args.out.with_name("workers.json") if args.out.name == "speed.json" else args.out
+        out.write_text(json.dumps(res, indent=2) + "\n")
+        return
 
     results: dict = {
         "machine": {
@@ -257,6 +317,8 @@ def main() -> None:
     ours = clips["1080p"]["shipped (640 px, track every 4)"][0]
     results["speedup_vs_reference"] = round(results["reference_seconds_per_clip"] / ours, 1)
     results["times_decode_floor"] = round(ours / clips["1080p"]["decode floor"], 2)
+
+    results["workers"] = compare_workers(shipped, work, args.repeats)
 
     if work["long"]:
         results["peak_rss_mb"] = {}

@@ -195,7 +195,7 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.info: dict[str, Any] = {}
         self.stats = {"worker_deaths": 0, "retried": 0}
-        self._starts_left = 2 * self.count + 8  # deaths outside any file cannot restart workers forever
+        self._spare_starts = 2 * self.count + 4  # deaths outside any file cannot restart workers forever
 
     def __enter__(self) -> WorkerPool:
         for _ in range(self.count):
@@ -205,10 +205,12 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self) -> None:
-        if self._starts_left <= 0:
-            raise WorkerError("analysis workers keep dying before they can take a file; giving up")
-        self._starts_left -= 1
+    def _start(self, spare: bool = False) -> None:
+        """Start a worker; ``spare`` when it replaces one that died outside any file (a bounded budget)."""
+        if spare:
+            if self._spare_starts <= 0:
+                raise WorkerError("analysis workers keep dying before they can take a file; giving up")
+            self._spare_starts -= 1
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
             target=_worker_main, args=(child, self.settings, self.threads), name="deepcheck-worker", daemon=True
@@ -246,9 +248,13 @@ class WorkerPool:
                     task.started, task.stage = time.monotonic(), "starting"
                     if on_dispatch:
                         on_dispatch(task.index)
+                    try:
+                        worker.conn.send((task.index, task.path, task.display))
+                    except OSError:  # it died while idle: the file goes back, the sentinel restarts it
+                        todo.append(task)
+                        continue
                     worker.task = task
                     pending[task.index] = task
-                    worker.conn.send((task.index, task.path, task.display))
 
             def died(task: _Task, message: str, retry: bool) -> None:
                 del pending[task.index]
@@ -315,7 +321,7 @@ class WorkerPool:
             self.stats["worker_deaths"] += 1
             message, retry = _death_message(worker.process.exitcode, worker.ended_for, task.stage, self.limits)
             died(task, message, retry)
-        self._start()
+        self._start(spare=task is None)
 
     def _check_limits(self, worker: _Worker, now: float) -> None:
         task = worker.task

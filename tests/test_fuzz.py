@@ -138,3 +138,36 @@ def test_analyze_always_returns_a_record(case, analyzer):
         assert 0.0 <= result.score <= 1.0 and result.verdict in {"fake", "real"}
     if data:
         assert result.sha256 is not None and result.size_bytes == len(data)
+
+
+def test_scan_process_gives_a_record_for_every_mutated_file(tmp_path):
+    """The real `deepcheck scan` on a folder of mutated files (fixed seed): a complete report, whatever crashes."""
+    import json
+    import random
+
+    from tests.conftest import run_cli
+
+    rng = random.Random(11)
+    folder = tmp_path / "mutated"
+    folder.mkdir()
+    names = []
+    for i in range(24):
+        ext, data = seeds()[i % len(seeds())]
+        ops = []
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.choice(["truncate", "flip", "insert", "overwrite"])
+            at = rng.randrange(len(data))
+            blob = rng.randbytes(rng.randint(1, 32))
+            ops.append({"truncate": (kind, at), "flip": (kind, at, blob[0])}.get(kind, (kind, at, blob)))
+        name = f"m{i:02d}{ext}"
+        (folder / name).write_bytes(mutate(data, ops))
+        names.append(name)
+    proc = run_cli("scan", str(folder), "-f", "json", "--no-journal", "--frames", "4", "--max-seconds", "60")
+    assert proc.returncode in (0, 1, 3), proc.stderr[-3000:]
+    files = json.loads(proc.stdout)["files"]
+    assert [Path(f["path"]).name for f in files] == names  # one record per file, in order
+    for f in files:
+        assert f["status"] in {STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED}
+        assert f["sha256"] is not None
+        if f["status"] in (STATUS_ERROR, STATUS_SKIPPED):
+            assert f["error"]
