@@ -60,6 +60,8 @@ def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
     Models are loaded before timing in both, so this is the per-file price of the process boundary
     (pipes, plain-data records, supervision) and the gain of N workers. Runs are interleaved
     (in-process, then each worker count, per repeat) so that load from other jobs hits all alike.
+    CPU seconds (driver + workers) are reported beside wall time: on a shared machine they show
+    the cost of the work itself, where wall time also shows who got the cores.
     """
     from deepcheck.workers import Limits, WorkerPool
 
@@ -67,8 +69,17 @@ def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
         pool.run([(i, str(p), str(p)) for i, p in enumerate(paths)], lambda i, r: None)
 
     folders = {"10 s 1080p clip": work["1080p"], "photo": work["photos"]}
-    times: dict = {name: {"in-process": []} for name in folders}
+    wall: dict = {name: {} for name in folders}
+    cpu: dict = {name: {} for name in folders}
     pools = {}
+
+    def timed(name, label, fn, pids):
+        w, c = time.perf_counter(), time.process_time() + _cpu_of(pids)
+        fn()
+        n = len(folders[name])
+        wall[name].setdefault(label, []).append((time.perf_counter() - w) / n)
+        cpu[name].setdefault(label, []).append((time.process_time() + _cpu_of(pids) - c) / n)
+
     try:
         for n in counts:
             pools[n] = WorkerPool(shipped.settings.to_dict(), n, Limits()).__enter__()
@@ -76,31 +87,43 @@ def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
             pooled(pools[n], work["1080p"][:1] + work["photos"][:2])  # warm-up, as for the in-process path
         for _ in range(repeats):
             for name, paths in folders.items():
-                t = time.perf_counter()
-                folder_scan(shipped, paths)
-                times[name]["in-process"].append((time.perf_counter() - t) / len(paths))
+                timed(name, "in-process", lambda p=paths: folder_scan(shipped, p), [])
                 for n, pool in pools.items():
-                    t = time.perf_counter()
-                    pooled(pool, paths)
-                    times[name].setdefault(f"{n} worker{'s' if n > 1 else ''}", []).append(
-                        (time.perf_counter() - t) / len(paths)
-                    )
+                    pids = [w.process.pid for w in pool.workers]
+                    timed(name, f"{n} worker{'s' if n > 1 else ''}", lambda p=paths, q=pool: pooled(q, p), pids)
     finally:
         for pool in pools.values():
             pool.close()
     out = {}
-    for name, rows in times.items():
-        base = statistics.median(rows["in-process"])
-        out[name] = {
-            k: {
-                "seconds_per_file": round(statistics.median(v), 4),
-                "vs_in_process": round(statistics.median(v) / base, 3),
+    for name in folders:
+        base_wall, base_cpu = statistics.median(wall[name]["in-process"]), statistics.median(cpu[name]["in-process"])
+        out[name] = {}
+        for label in wall[name]:
+            mw, mc = statistics.median(wall[name][label]), statistics.median(cpu[name][label])
+            out[name][label] = {
+                "wall_s_per_file": round(mw, 4),
+                "wall_vs_in_process": round(mw / base_wall, 3),
+                "cpu_s_per_file": round(mc, 4),
+                "cpu_vs_in_process": round(mc / base_cpu, 3),
             }
-            for k, v in rows.items()
-        }
-        for k, v in out[name].items():
-            print(f"{name} {k}: {v['seconds_per_file']:.3f} s/file ({v['vs_in_process']:.3f}x)", file=sys.stderr)
+            print(
+                f"{name} {label}: wall {mw:.3f} s/file ({mw / base_wall:.3f}x), cpu {mc:.3f} s/file "
+                f"({mc / base_cpu:.3f}x)",
+                file=sys.stderr,
+            )
     return out
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 def decode_floor(paths: list[Path], frames: int) -> float:
