@@ -336,8 +336,11 @@ class WorkerPool:
             worker.process.kill()
 
     def close(self) -> None:
-        """Ask idle workers to stop; end any that do not."""
+        """Ask idle workers to stop; end any that do not (and any still loading: they hold no file)."""
         for worker in self.workers:
+            if not worker.ready:
+                worker.process.kill()
+                continue
             try:
                 worker.conn.send(None)
             except (OSError, ValueError):

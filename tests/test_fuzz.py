@@ -171,3 +171,14 @@ def test_scan_process_gives_a_record_for_every_mutated_file(tmp_path):
         assert f["sha256"] is not None
         if f["status"] in (STATUS_ERROR, STATUS_SKIPPED):
             assert f["error"]
+
+
+def test_avi_that_crashed_the_file_object_bridge_now_gets_a_record(analyzer):
+    """It killed deepcheck 0.1.0 (SIGSEGV in OpenCV's Python-file bridge); decoded by descriptor it gets a record."""
+    from deepcheck.fileio import sha256_file
+
+    path = Path(__file__).parent / "data" / "crashed-opencv-file-bridge.avi"
+    result = analyzer.analyze(path)
+    assert result.status in {STATUS_OK, STATUS_NO_FACE, STATUS_ERROR}
+    assert result.sha256 == sha256_file(path) == "6f8be70183e5d22584dec7ca56f0f352840c2561c9c645b2833b5d6b8d2d05be"
+    assert result.media_type == "video"
