@@ -133,6 +133,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported: it stays on 127.0.0.1
     import ray
 
     from deepcheck.pipeline import ScanSettings
@@ -150,7 +151,6 @@ def main() -> None:
         else:
             work = make_workload(Path(tmp), args.images, args.videos, args.tiny)
         media = work["image"] + work["video"]
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray on 127.0.0.1, not the LAN address
         t0 = time.perf_counter()
         ray.init(
             address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False, logging_level="WARNING"

@@ -24,21 +24,16 @@ from deepcheck.media import iter_inputs
 from deepcheck.pipeline import ScanSettings, run_scan
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
 from deepcheck.writers import FORMATS
-from tests.conftest import REPO, deepcheck_cmd, run_cli
+from tests.conftest import RAY_LOOPBACK_ENV, REPO, deepcheck_cmd, run_cli
 
 TIMING = ("started", "finished")
-LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A private one-node Ray (2 CPUs, no dashboard) for this module; yields its address."""
+    assert os.environ.get(RAY_LOOPBACK_ENV) == "0"  # set by conftest.py before Ray is imported
     ray = pytest.importorskip("ray", reason='Ray is not installed: pip install -e ".[ray]" to run the Ray tests')
-    # Ray 2.60 otherwise advertises the machine's interface address even for address="local"; this
-    # keeps all its traffic on loopback, here and in the deepcheck processes the tests start (they
-    # inherit os.environ).
-    old = os.environ.get(LOOPBACK_ENV)
-    os.environ[LOOPBACK_ENV] = "0"
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     address = ray.get_runtime_context().gcs_address
     try:
@@ -46,10 +41,6 @@ def ray_cluster():
         yield address
     finally:
         ray.shutdown()
-        if old is None:
-            os.environ.pop(LOOPBACK_ENV, None)
-        else:
-            os.environ[LOOPBACK_ENV] = old
 
 
 def _comparable(doc: dict) -> dict:
