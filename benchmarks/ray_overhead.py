@@ -133,6 +133,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported: it stays on 127.0.0.1
     import ray
 
     from deepcheck.pipeline import ScanSettings

@@ -6,7 +6,10 @@
 Workload (benchmarks/workload.py, cached in --cache): 10 s 30 fps H.264 clips at 1080p and 720p with a
 moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for memory.
 
+    PYTHONPATH=$PWD python benchmarks/speed.py --workers-only   # in-process vs 1 and 2 worker processes
+
 Measured (medians over --repeats, after model loading, since this machine is noisy):
+  * the supervised worker processes against the in-process path, 1 and 2 workers (compare_workers);
   * deepcheck: seconds per clip and photos per second in a folder scan (pipeline.run_scan, the code
     `deepcheck scan` runs), for the shipped settings and for each speed change turned off in turn;
   * the split between decode, detect, classify and write (a sequential, instrumented pass);
@@ -49,6 +52,78 @@ def folder_scan(analyzer, paths: list[Path], prefetch: bool = False):
     from deepcheck.pipeline import run_scan
 
     return run_scan(paths, analyzer, prefetch=prefetch)
+
+
+def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
+    """Marginal cost of the supervised workers (deepcheck/workers.py) against the in-process path.
+
+    Models are loaded before timing in both, so this is the per-file price of the process boundary
+    (pipes, plain-data records, supervision) and the gain of N workers. Runs are interleaved
+    (in-process, then each worker count, per repeat) so that load from other jobs hits all alike.
+    CPU seconds (driver + workers) are reported beside wall time: on a shared machine they show
+    the cost of the work itself, where wall time also shows who got the cores.
+    """
+    from deepcheck.workers import Limits, WorkerPool
+
+    def pooled(pool, paths):
+        pool.run([(i, str(p), str(p)) for i, p in enumerate(paths)], lambda i, r: None)
+
+    folders = {"10 s 1080p clip": work["1080p"], "photo": work["photos"]}
+    wall: dict = {name: {} for name in folders}
+    cpu: dict = {name: {} for name in folders}
+    pools = {}
+
+    def timed(name, label, fn, pids):
+        w, c = time.perf_counter(), time.process_time() + _cpu_of(pids)
+        fn()
+        n = len(folders[name])
+        wall[name].setdefault(label, []).append((time.perf_counter() - w) / n)
+        cpu[name].setdefault(label, []).append((time.process_time() + _cpu_of(pids) - c) / n)
+
+    try:
+        for n in counts:
+            pools[n] = WorkerPool(shipped.settings.to_dict(), n, Limits()).__enter__()
+            pools[n].wait_ready()
+            pooled(pools[n], work["1080p"][:1] + work["photos"][:2])  # warm-up, as for the in-process path
+        for _ in range(repeats):
+            for name, paths in folders.items():
+                timed(name, "in-process", lambda p=paths: folder_scan(shipped, p), [])
+                for n, pool in pools.items():
+                    pids = [w.process.pid for w in pool.workers]
+                    timed(name, f"{n} worker{'s' if n > 1 else ''}", lambda p=paths, q=pool: pooled(q, p), pids)
+    finally:
+        for pool in pools.values():
+            pool.close()
+    out = {}
+    for name in folders:
+        base_wall, base_cpu = statistics.median(wall[name]["in-process"]), statistics.median(cpu[name]["in-process"])
+        out[name] = {}
+        for label in wall[name]:
+            mw, mc = statistics.median(wall[name][label]), statistics.median(cpu[name][label])
+            out[name][label] = {
+                "wall_s_per_file": round(mw, 4),
+                "wall_vs_in_process": round(mw / base_wall, 3),
+                "cpu_s_per_file": round(mc, 4),
+                "cpu_vs_in_process": round(mc / base_cpu, 3),
+            }
+            print(
+                f"{name} {label}: wall {mw:.3f} s/file ({mw / base_wall:.3f}x), cpu {mc:.3f} s/file "
+                f"({mc / base_cpu:.3f}x)",
+                file=sys.stderr,
+            )
+    return out
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 def decode_floor(paths: list[Path], frames: int) -> float:
@@ -177,6 +252,7 @@ def main() -> None:
     ap.add_argument("--long-minutes", type=float, default=10.0, help="0 skips the memory test")
     ap.add_argument("--reference-clips", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2 clips, 20 photos, 1 repeat, no long clip")
+    ap.add_argument("--workers-only", action="store_true", help="only the worker-model comparison (--out workers.json)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
     args = ap.parse_args()
     if args.quick:
@@ -198,6 +274,13 @@ def main() -> None:
     threads = torch.get_num_threads()
     shipped = Analyzer.create(ScanSettings(frames=args.frames))
     folder_scan(shipped, work["1080p"][:1] + work["photos"][:2])  # warm-up: first calls allocate and JIT
+
+    if args.workers_only:
+        res = {"workload": {k: len(v) for k, v in work.items()}, "repeats": args.repeats}
+        res["workers"] = compare_workers(shipped, work, args.repeats)
+        out = args.out.with_name("workers.json") if args.out.name == "speed.json" else args.out
+        out.write_text(json.dumps(res, indent=2) + "\n")
+        return
 
     results: dict = {
         "machine": {
@@ -257,6 +340,8 @@ def main() -> None:
     ours = clips["1080p"]["shipped (640 px, track every 4)"][0]
     results["speedup_vs_reference"] = round(results["reference_seconds_per_clip"] / ours, 1)
     results["times_decode_floor"] = round(ours / clips["1080p"]["decode floor"], 2)
+
+    results["workers"] = compare_workers(shipped, work, args.repeats)
 
     if work["long"]:
         results["peak_rss_mb"] = {}

@@ -74,14 +74,17 @@ def scan(
             help="Search whole video frames for faces on every N-th sampled frame, near known faces between (1: all)."
         ),
     ] = 4,
-    prefetch: Annotated[
-        bool,
-        typer.Option("--prefetch", help="Read and decode the next file while analysing this one (for slow storage)."),
-    ] = False,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Analysis worker processes (default: one per CPU core).")
+    ] = None,
     max_pixels: Annotated[int, typer.Option(help="Refuse images/frames with more pixels than this.")] = 100_000_000,
-    max_decode_seconds: Annotated[
-        float, typer.Option(help="Give up on a video after decoding for this long (0: no limit).")
+    max_seconds: Annotated[
+        float,
+        typer.Option("--max-seconds", "--max-decode-seconds", help="Time limit per file, in seconds (0: no limit)."),
     ] = 300.0,
+    max_memory: Annotated[
+        int, typer.Option(help="Memory limit per analysis worker, in MB, models included (0: no limit).")
+    ] = 4096,
     journal_dir: Annotated[
         Optional[Path],
         typer.Option(
@@ -108,7 +111,9 @@ def scan(
         Optional[Path],
         typer.Option("--manifest", help="Write a chain-of-custody manifest (hashes of inputs and reports) to FILE."),
     ] = None,
-    engine: Annotated[str, typer.Option(help="local (this process) or ray (a Ray cluster: see the README).")] = "local",
+    engine: Annotated[
+        str, typer.Option(help="local (worker processes here) or ray (a Ray cluster: see the README).")
+    ] = "local",
     address: Annotated[
         Optional[str], typer.Option(help="Ray head HOST:PORT (--engine ray; default: RAY_ADDRESS or a local Ray).")
     ] = None,
@@ -120,7 +125,7 @@ def scan(
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import RUNTIMES, ModelError
     from deepcheck.evidence import iter_inputs
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.pipeline import ScanSettings
     from deepcheck.writers import FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
@@ -129,14 +134,16 @@ def scan(
         _fail("--threshold must be between 0 and 1")
     if frames < 1 or detect_every < 1:
         _fail("--frames and --detect-every must be at least 1")
-    if max_pixels < 1 or max_decode_seconds < 0:
-        _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
+    if max_pixels < 1 or max_seconds < 0 or max_memory < 0 or (workers is not None and workers < 1):
+        _fail("--max-pixels and --workers must be at least 1, --max-seconds and --max-memory at least 0")
     if runtime not in RUNTIMES:
         _fail(f"unknown --runtime {runtime!r}; choose {' or '.join(RUNTIMES)}")
     if engine not in ("local", "ray"):
         _fail(f"unknown --engine {engine!r}; choose local or ray")
     if engine == "local" and (address is not None or ray_actors is not None):
         _fail("--address and --ray-actors only apply with --engine ray")
+    if engine == "ray" and workers is not None:
+        _fail("--workers applies to --engine local; use --ray-actors with --engine ray")
     if (ray_actors is not None and ray_actors < 1) or ray_cpus_per_actor <= 0:
         _fail("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
     roots = list(paths or [])
@@ -161,7 +168,8 @@ def scan(
         runtime=runtime,
         max_pixels=max_pixels,
         model=model,
-        max_decode_seconds=max_decode_seconds,
+        max_seconds=max_seconds,
+        max_memory_mb=max_memory,
         explain=explain or fmt == "html",
     )
     err = _stderr_console()
@@ -176,17 +184,19 @@ def scan(
             targets, roots, settings, options, err, show=not quiet, use_journal=not no_journal, journal_dir=journal_dir
         )
     else:
-        from deepcheck.runtime import tune_for_inference
+        from deepcheck.engines.local import verified_card
+        from deepcheck.workers import WorkerError
 
-        tune_for_inference()
         try:
-            analyzer = Analyzer.create(settings)
+            card = verified_card(settings.model)
         except ModelError as exc:
             _fail(str(exc))
         inputs = _hash_for_manifest(targets, manifest, err, quiet)
-        journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
-        report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal, prefetch=prefetch)
-        report.tool["engine"] = {"name": "local"}
+        journal = None if no_journal else _open_journal(card, settings, journal_dir, roots, err)
+        try:
+            report = _run_with_progress(targets, settings, card, workers, err, show=not quiet, journal=journal)
+        except (ModelError, WorkerError) as exc:
+            _fail(str(exc))
         if journal is not None and journal.problem:
             err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
         if journal is not None and journal.reused and not quiet:
@@ -213,7 +223,7 @@ def _warn_if_inside_evidence(output: Optional[Path], roots: list[Path], err) -> 
         )
 
 
-def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err):
+def _open_journal(card, settings, journal_dir: Optional[Path], roots: list[Path], err):
     """The resume journal, never inside the evidence (see deepcheck/journal.py). None when it cannot be."""
     from deepcheck.journal import Journal, default_dir, inside
 
@@ -230,7 +240,7 @@ def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err)
         )
         return None
     try:
-        return Journal.for_analyzer(analyzer, directory)
+        return Journal.for_run(card, settings, directory)
     except OSError as exc:
         err.print(
             f"warning: no journal (cannot use {directory}: {exc.strerror or exc}); an interrupted scan restarts",
@@ -240,14 +250,14 @@ def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err)
         return None
 
 
-def _run_with_progress(targets, analyzer, err, show: bool, journal=None, prefetch: bool = False):
+def _run_with_progress(targets, settings, card, workers, err, show: bool, journal=None):
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from deepcheck.pipeline import run_scan
+    from deepcheck.engines.local import run_scan_local
 
     if not show:
-        return run_scan(targets, analyzer, journal=journal, prefetch=prefetch)
+        return run_scan_local(targets, settings, workers=workers, journal=journal, card=card)
     with Progress(
         TextColumn("scanning"),
         BarColumn(),
@@ -258,13 +268,14 @@ def _run_with_progress(targets, analyzer, err, show: bool, journal=None, prefetc
         transient=True,
     ) as bar:
         task = bar.add_task("", total=len(targets))
-        return run_scan(
+        return run_scan_local(
             targets,
-            analyzer,
-            # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
-            on_file=lambda i, r: bar.update(task, completed=i + 1, description=escape(Path(r.path).name[:40])),
+            settings,
+            workers=workers,
             journal=journal,
-            prefetch=prefetch,
+            card=card,
+            # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
+            on_file=lambda i, r: bar.update(task, advance=1, description=escape(Path(r.path).name[:40])),
         )
 
 

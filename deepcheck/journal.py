@@ -11,7 +11,10 @@ entries are never reused.
 
 Only ``ok``, ``no_face`` and ``skipped`` records are kept. Errors are always
 retried: they can be passing (a file being copied, a permission fixed, the
-decode-time limit on a busy machine).
+time limit on a busy machine). Each file handed to a worker is first marked
+``in_flight`` (written, not fsynced: it only has to survive the driver's death),
+and every record, kept or not, settles it; a file left in flight by a killed
+run counts as one attempt at it (deepcheck/engines/local.py).
 
 The journal lives in ``$DEEPCHECK_JOURNAL``, else ``$XDG_CACHE_HOME/deepcheck/journal``,
 else ``~/.cache/deepcheck/journal``; ``--journal DIR`` overrides both. It is
@@ -32,7 +35,8 @@ from deepcheck.evidence import display_path, open_evidence
 from deepcheck.results import STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED, FileResult, ScanReport
 
 if TYPE_CHECKING:
-    from deepcheck.pipeline import Analyzer
+    from deepcheck.card import ModelCard
+    from deepcheck.pipeline import Analyzer, ScanSettings
 
 ENV_VAR = "DEEPCHECK_JOURNAL"
 KEPT_STATUSES = frozenset({STATUS_OK, STATUS_NO_FACE, STATUS_SKIPPED})
@@ -57,13 +61,12 @@ def source_hash() -> str:
     return digest.hexdigest()
 
 
-def run_key(analyzer: Analyzer) -> str:
+def run_key(card: ModelCard, scan_settings: ScanSettings) -> str:
     """Everything that can change a record: code, model weights and card, scan settings."""
     from deepcheck import __version__
 
-    card = analyzer.classifier.card.to_dict()
-    settings = {k: v for k, v in analyzer.settings.to_dict().items() if k != "model"}  # the card says which model
-    doc = {"version": __version__, "code": source_hash(), "card": card, "settings": settings}
+    settings = {k: v for k, v in scan_settings.to_dict().items() if k != "model"}  # the card says which model
+    doc = {"version": __version__, "code": source_hash(), "card": card.to_dict(), "settings": settings}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -77,12 +80,17 @@ class Journal:
         self.reused = 0
         self.problem: str | None = None  # set (and journaling stopped) if the journal cannot be written
         self._entries: dict[str, dict] = {}
+        self._in_flight: dict[str, int] = {}  # path → times it was handed out and never settled
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._load()
 
     @classmethod
     def for_analyzer(cls, analyzer: Analyzer, directory: Path | None = None) -> Journal:
-        return cls(directory or default_dir(), run_key(analyzer))
+        return cls.for_run(analyzer.classifier.card, analyzer.settings, directory)
+
+    @classmethod
+    def for_run(cls, card: ModelCard, settings: ScanSettings, directory: Path | None = None) -> Journal:
+        return cls(directory or default_dir(), run_key(card, settings))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -93,8 +101,14 @@ class Journal:
                 for line in fh:
                     try:
                         entry = json.loads(line)
-                        self._entries[entry["path"]] = entry
-                    except (ValueError, KeyError, TypeError):
+                        if "in_flight" in entry:
+                            path = entry["in_flight"]
+                            self._in_flight[path] = self._in_flight.get(path, 0) + 1
+                            continue
+                        self._in_flight.pop(entry.get("settled", entry.get("path")), None)
+                        if "result" in entry:
+                            self._entries[entry["path"]] = entry
+                    except (ValueError, KeyError, TypeError, AttributeError):
                         continue  # a line torn by a crash mid-write: that file is simply analysed again
         except FileNotFoundError:
             pass
@@ -119,23 +133,40 @@ class Journal:
         self.reused += 1
         return result
 
-    def record(self, result: FileResult) -> None:
-        """Append a finished record (fsynced, one write) if it is worth keeping."""
-        if self.problem or result.status not in KEPT_STATUSES or not result.sha256:
+    def interrupted(self, path: Path) -> int:
+        """How many earlier runs died while this file was being analysed (it was in flight, never settled)."""
+        return self._in_flight.get(display_path(path)[0], 0)
+
+    def mark_in_flight(self, path: Path) -> None:
+        """Note that a worker is about to analyse this file (survives the driver's death, no fsync)."""
+        self._append({"in_flight": display_path(path)[0]}, sync=False)
+
+    def record(self, result: FileResult, path: Path | None = None) -> None:
+        """Append a finished record (fsynced, one write) if it is worth keeping; else settle its path."""
+        if self.problem:
+            return
+        if result.status not in KEPT_STATUSES or not result.sha256:
+            if path is not None:
+                self._append({"settled": display_path(path)[0]}, sync=False)
             return
         entry = {"path": result.path, "sha256": result.sha256, "size": result.size_bytes, "result": result.to_dict()}
+        if self._append(entry, sync=True):
+            self._entries[result.path] = entry
+
+    def _append(self, entry: dict, sync: bool) -> bool:
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
             try:
                 os.write(fd, line)
-                os.fsync(fd)
+                if sync:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError as exc:
             self.problem = f"cannot write the journal {self.path}: {exc.strerror or exc}; journaling stopped"
-            return
-        self._entries[result.path] = entry
+            return False
+        return True
 
 
 def inside(path: Path, roots: list[Path]) -> Path | None:

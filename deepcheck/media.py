@@ -25,7 +25,7 @@ from deepcheck.evidence import iter_inputs, open_readonly  # noqa: F401  (iter_i
 IMAGE_EXTS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"})
 VIDEO_EXTS = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".3gp"})
 DEFAULT_MAX_PIXELS = 100_000_000
-DEFAULT_MAX_DECODE_SECONDS = 300.0
+DEFAULT_MAX_SECONDS = 300.0
 
 # PIL plugins allowed per sniffed container: content picks the decoder, and no other plugin
 # (EPS via Ghostscript, exotic formats) ever sees evidence bytes.
@@ -260,14 +260,27 @@ def _quiet_decoder_logs() -> None:
 _quiet_decoder_logs()  # before OpenCV first starts FFmpeg, which reads the level once
 
 
+SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024  # videos up to this size are decoded from an in-memory copy
+
+
 class VideoReader:
     """A video opened with OpenCV's FFmpeg backend from an open file, never from its name.
 
-    Reading from the file object means FFmpeg never parses the name (no
-    protocols such as ``http:``, no ``%d`` patterns, no trouble with newlines
-    or leading dashes), needs no temp files, and reads the exact file that
-    was hashed. FFmpeg applies rotation metadata (display matrix) by default;
-    the reported width and height are those of the rotated frames.
+    FFmpeg is given a path to the *open descriptor*, not the file's name, so it
+    never parses the name (no protocols such as ``http:``, no ``%d`` patterns,
+    no trouble with newlines or leading dashes) and reads the file that was
+    hashed even if the name now points elsewhere. On Linux, a video up to
+    ``SNAPSHOT_MAX_BYTES`` is first copied, through the evidence descriptor
+    (so with ``O_NOATIME``), into an anonymous in-memory file (``memfd``), and
+    FFmpeg reads that copy by ``/proc/self/fd/N``: the evidence's access time
+    does not move and the bytes cannot change under the decoder. A larger
+    video is read by ``/proc/self/fd/N`` (``/dev/fd/N`` on macOS and the BSDs)
+    of the evidence descriptor itself; FFmpeg's own open of that path lacks
+    ``O_NOATIME``, so its access time may change. Where neither exists, videos
+    get an error record. OpenCV's bridge that reads from a Python file object
+    is never used: it crashed (SIGSEGV) on damaged AVIs. FFmpeg applies
+    rotation metadata (display matrix) by default; the reported width and
+    height are those of the rotated frames.
     """
 
     def __init__(self, source: Path | BinaryIO):
@@ -276,12 +289,31 @@ class VideoReader:
         self._own_file = self.path is not None
         self.file: BinaryIO = os.fdopen(open_readonly(source), "rb") if self._own_file else source
         self.cap = None
+        self._snapshot: int | None = None
+        try:
+            self._url = self._decoder_path()
+        except BaseException:
+            self.close()
+            raise
         self._open()
 
+    def _decoder_path(self) -> str:
+        """A path naming the open file (or its in-memory copy) for FFmpeg."""
+        fd = self.file.fileno()
+        if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+            size = os.fstat(fd).st_size
+            if size <= SNAPSHOT_MAX_BYTES:
+                self._snapshot = _memory_copy(fd, size)
+                return f"/proc/self/fd/{self._snapshot}"
+            return f"/proc/self/fd/{fd}"
+        for folder in ("/proc/self/fd", "/dev/fd"):
+            if os.path.isdir(folder):
+                return f"{folder}/{fd}"
+        raise MediaError("videos cannot be decoded on this system: it has no /proc/self/fd or /dev/fd")
+
     def _open(self) -> None:
-        self.file.seek(0)
         try:
-            self.cap = cv2.VideoCapture(self.file, cv2.CAP_FFMPEG, [])
+            self.cap = cv2.VideoCapture(self._url, cv2.CAP_FFMPEG)
         except cv2.error as exc:
             self.close()
             raise MediaError(f"cannot open video: {exc}") from exc
@@ -321,6 +353,9 @@ class VideoReader:
         if self.cap is not None:
             self.cap.release()
             self.cap = None
+        if self._snapshot is not None:
+            os.close(self._snapshot)
+            self._snapshot = None
         if self._own_file and self.file is not None:
             self.file.close()
             self.file = None
@@ -330,6 +365,22 @@ class VideoReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _memory_copy(fd: int, size: int) -> int:
+    """An anonymous in-memory file holding the first ``size`` bytes read through ``fd`` (position untouched)."""
+    snapshot = os.memfd_create("deepcheck-video", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        offset = 0
+        while offset < size:
+            sent = os.sendfile(snapshot, fd, offset, min(size - offset, 1 << 30))
+            if sent == 0:
+                break  # the file shrank since it was hashed: the changed-file check reports it
+            offset += sent
+    except BaseException:
+        os.close(snapshot)
+        raise
+    return snapshot
 
 
 def video_open_failure(fh: BinaryIO) -> str:
@@ -416,7 +467,7 @@ class _Clock:
         if self.stop_at is not None and time.monotonic() > self.stop_at:
             raise MediaError(
                 f"decoding stopped after {frames_read:,} frames: over the limit of "
-                f"{self.max_seconds:g} s per file (--max-decode-seconds)"
+                f"{self.max_seconds:g} s per file (--max-seconds)"
             )
 
 

@@ -19,8 +19,8 @@ from deepcheck.classifier import Classifier
 from deepcheck.evidence import NotRegularFile, describe_os_error, display_path, file_kind, open_evidence
 from deepcheck.faces import FaceDetector, cut_crop
 from deepcheck.media import (
-    DEFAULT_MAX_DECODE_SECONDS,
     DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_SECONDS,
     IMAGE_EXTS,
     VIDEO_EXTS,
     Frame,
@@ -45,6 +45,7 @@ from deepcheck.tracking import detect_tracked
 if TYPE_CHECKING:
     from deepcheck.journal import Journal
 
+DEFAULT_MAX_MEMORY_MB = 4096
 MIN_IMAGE_SIDE = 12  # MTCNN's smallest face is 12 px: a smaller picture cannot hold one
 
 
@@ -62,7 +63,8 @@ class ScanSettings:
     runtime: str = "onnx"  # classifier runtime: onnx (ONNX Runtime, checked against PyTorch at load) or torch
     max_pixels: int = DEFAULT_MAX_PIXELS
     model: str = "deepcheck-lite0"
-    max_decode_seconds: float = DEFAULT_MAX_DECODE_SECONDS  # per file, checked between video frames
+    max_seconds: float = DEFAULT_MAX_SECONDS  # per file: decoding stops at it, a worker still busy is ended
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB  # per analysis worker (resident memory); 0: no limit
     explain: bool = False  # face thumbnails + Grad-CAM overlays for the HTML report (deepcheck/explain.py)
 
     def to_dict(self) -> dict:
@@ -77,6 +79,9 @@ class Analyzer:
         self.classifier = classifier
         self.detector = detector
         self.threshold = settings.threshold if settings.threshold is not None else classifier.card.threshold
+        # told each stage as it starts (hashing, decoding, detecting faces, classifying), so that a
+        # supervisor can say what a worker was doing when it died (deepcheck/workers.py)
+        self.on_stage: Callable[[str, FileResult], None] | None = None
 
     @classmethod
     def create(cls, settings: ScanSettings) -> Analyzer:
@@ -134,13 +139,19 @@ class Analyzer:
             raise NotRegularFile(file_kind(target.st_mode))
         with open_evidence(path) as evidence:
             result.size_bytes, result.mtime = evidence.stat.st_size, evidence.stat.st_mtime
+            self._stage("hashing", result)
             result.sha256 = evidence.sha256()
+            self._stage("decoding", result)
             prepared.frames = self._decode(path, evidence, result)
             if evidence.changed_in_place():
                 raise MediaError("the file changed while it was being analysed; analyse it again when it is stable")
             note = evidence.path_note()
             if note:
                 result.media["note_replaced"] = note
+
+    def _stage(self, name: str, result: FileResult) -> None:
+        if self.on_stage is not None:
+            self.on_stage(name, result)
 
     def _decode(self, path: Path, evidence, result: FileResult) -> list[Frame]:
         """The frames to analyse; an empty list when the record is already final (skipped, too small)."""
@@ -182,7 +193,7 @@ class Analyzer:
                     info.frame_count,
                     info.fps,
                     max_pixels=settings.max_pixels,
-                    max_seconds=settings.max_decode_seconds,
+                    max_seconds=settings.max_seconds,
                 )
             if samples.frames_in_stream is not None:
                 result.media["frames_counted"] = samples.frames_in_stream
@@ -198,6 +209,7 @@ class Analyzer:
             crops = [f.rgb for f in frames]
             placed = [(f, [0.0, 0.0, float(f.rgb.shape[1]), float(f.rgb.shape[0])], 1.0) for f in frames]
         else:
+            self._stage("detecting faces", result)
             detections = detect_tracked(self.detector, [f.rgb for f in frames], self.settings.detect_every)
             crops, placed = [], []
             framing = self.classifier.card.framing
@@ -208,6 +220,7 @@ class Analyzer:
         if not crops:
             result.status = STATUS_NO_FACE
             return
+        self._stage("classifying", result)
         scores = self.classifier.predict(crops)
         result.faces = [
             FaceResult(
@@ -353,12 +366,17 @@ def utc_now() -> str:
 
 def new_report(analyzer: Analyzer) -> ScanReport:
     """An empty report with its provenance: tool, model, settings, start time."""
+    classifier = analyzer.classifier
+    return report_header(analyzer.settings, classifier.card, classifier.runtime, classifier.runtime_note)
+
+
+def report_header(settings: ScanSettings, card, runtime: str, runtime_note: str | None = None) -> ScanReport:
+    """The report's provenance from the model card and the runtime that scored (no models loaded here)."""
     import platform
     import sys
 
     from deepcheck import __version__
 
-    card = analyzer.classifier.card
     return ScanReport(
         tool={
             "name": "deepcheck",
@@ -370,15 +388,15 @@ def new_report(analyzer: Analyzer) -> ScanReport:
             "name": card.name,
             "architecture": card.architecture,
             "sha256": card.sha256,
-            "threshold": analyzer.threshold,
+            "threshold": settings.threshold if settings.threshold is not None else card.threshold,
             "card_threshold": card.threshold,
             "temperature": card.temperature,
-            "runtime": analyzer.classifier.runtime,
-            **({"runtime_note": analyzer.classifier.runtime_note} if analyzer.classifier.runtime_note else {}),
+            "runtime": runtime,
+            **({"runtime_note": runtime_note} if runtime_note else {}),
             "metrics": card.metrics,
             "limitations": card.limitations,
         },
-        settings=analyzer.settings.to_dict(),
+        settings=settings.to_dict(),
         started=utc_now(),
     )
 

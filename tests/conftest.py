@@ -18,6 +18,11 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Ray 2.60 advertises the machine's interface address even for a local Ray; with this set before Ray is
+# imported it keeps all traffic on 127.0.0.1, in this process and in the deepcheck processes tests start.
+# tests/test_ray.py checks the address Ray reports.
+RAY_LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+os.environ[RAY_LOOPBACK_ENV] = "0"
 ASTRONAUT_FACE_BOX = (181, 62, 268, 172)  # MTCNN's box on the 512×512 photo
 
 

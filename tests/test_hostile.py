@@ -213,14 +213,14 @@ def test_very_long_video_sampling_is_bounded(tmp_path):
     frame_bytes = 120 * 160 * 3
     assert peak < 30 * frame_bytes  # holding every frame would take 3,000 × frame_bytes
     with VideoReader(path) as reader:
-        with pytest.raises(MediaError, match="--max-decode-seconds"):
+        with pytest.raises(MediaError, match="--max-seconds"):
             read_samples(reader, 8, None, 30.0, max_seconds=1e-9)
 
 
 def test_decode_time_limit_gives_an_error_record(corpus):
     from deepcheck.pipeline import Analyzer, ScanSettings
 
-    analyzer = Analyzer.create(ScanSettings(frames=4, max_decode_seconds=1e-9))
+    analyzer = Analyzer.create(ScanSettings(frames=4, max_seconds=1e-9))
     result = analyzer.analyze(corpus["clip"])
     assert result.status == STATUS_ERROR and "over the limit of 1e-09 s per file" in result.error
 

@@ -24,7 +24,7 @@ from deepcheck.media import iter_inputs
 from deepcheck.pipeline import ScanSettings, run_scan
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
 from deepcheck.writers import FORMATS
-from tests.conftest import REPO, deepcheck_cmd, run_cli
+from tests.conftest import RAY_LOOPBACK_ENV, REPO, deepcheck_cmd, run_cli
 
 TIMING = ("started", "finished")
 
@@ -32,10 +32,15 @@ TIMING = ("started", "finished")
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A private one-node Ray (2 CPUs, no dashboard) for this module; yields its address."""
+    assert os.environ.get(RAY_LOOPBACK_ENV) == "0"  # set by conftest.py before Ray is imported
     ray = pytest.importorskip("ray", reason='Ray is not installed: pip install -e ".[ray]" to run the Ray tests')
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-    yield ray.get_runtime_context().gcs_address
-    ray.shutdown()
+    address = ray.get_runtime_context().gcs_address
+    try:
+        assert address.startswith("127.0.0.1:"), f"Ray is not on loopback: {address}"
+        yield address
+    finally:
+        ray.shutdown()
 
 
 def _comparable(doc: dict) -> dict:

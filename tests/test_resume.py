@@ -24,13 +24,16 @@ def _comparable(doc: dict) -> dict:
 
 
 def _journal_lines(folder: Path) -> list[dict]:
+    """The finished records in the journal."""
     lines = []
     for path in folder.glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
-                lines.append(json.loads(line))
+                entry = json.loads(line)
             except ValueError:
-                pass  # a line torn by the kill
+                continue  # a line torn by the kill
+            if "result" in entry:  # finished records, not the in-flight marks
+                lines.append(entry)
     return lines
 
 

@@ -1,5 +1,7 @@
-"""Scan engines other than the default in-process loop (``deepcheck.pipeline.run_scan``).
+"""Scan engines: local worker processes (``local.py``, the default) and a Ray cluster (``ray_engine.py``).
 
-Every engine runs the same ``Analyzer.analyze`` per file and returns the same
-``ScanReport``, so the writers and exit codes never know which engine ran.
+Every engine runs the same per-file analysis (``deepcheck.workers.analyze_file``) and
+returns the same ``ScanReport``, so the writers and exit codes never know which engine ran.
+``deepcheck.pipeline.run_scan`` is the same analysis in this process, without isolation
+(tests, benchmarks, ``deepcheck evaluate``).
 """

@@ -34,7 +34,7 @@ SCORE_SETTINGS = (
     "runtime",
     "crops",
     "max_pixels",
-    "max_decode_seconds",
+    "max_seconds",
     "explain",
 )
 FSYNC_EVERY_S = 2.0

@@ -1,7 +1,8 @@
 """Scanning on a Ray cluster: the same per-file analysis, spread over many machines.
 
-Each Ray actor loads the models once (``Analyzer.create``) and then analyses the
-files it is sent, one at a time. The driver (the ``deepcheck scan`` process)
+Each Ray actor loads the models once and then analyses the files it is sent, one
+at a time, with the same per-file function as the local engine's worker processes
+(``deepcheck.workers.analyze_file``). The driver (the ``deepcheck scan`` process)
 keeps exactly one file in flight per actor, so a worker that dies is known to
 have died on that file: the file is sent again, and after ``max_attempts``
 deaths it gets an ``error`` record. Nothing is dropped and the scan finishes.
@@ -68,14 +69,9 @@ class FileWorker:
     """The Ray actor: models loaded once in ``__init__``, then one file per call."""
 
     def __init__(self, settings: dict[str, Any], threads: int):
-        import torch
+        from deepcheck.workers import load_analyzer
 
-        from deepcheck.pipeline import Analyzer, ScanSettings
-        from deepcheck.runtime import tune_for_inference
-
-        tune_for_inference()
-        torch.set_num_threads(max(1, threads))
-        self.analyzer = Analyzer.create(ScanSettings(**settings))
+        self.analyzer = load_analyzer(settings, threads)
         self.node = _node_ip()
         self.node_id = _node_id()
 
@@ -110,9 +106,9 @@ class FileWorker:
                     return {"journaled": digest, "size_bytes": stat.st_size, "mtime": stat.st_mtime}
             except OSError:
                 pass  # the analysis below reports why the file cannot be read
-        result = self.analyzer.analyze(Path(path))
-        result.path = display
-        return {"result": result, "node": self.node}
+        from deepcheck.workers import analyze_file
+
+        return {"result": analyze_file(self.analyzer, path, display), "node": self.node}
 
 
 def _node_ip() -> str:
