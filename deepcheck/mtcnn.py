@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from deepcheck.onnx_runtime import open_session, read_verified
@@ -134,10 +135,10 @@ class Mtcnn:
 def _summed_area(imgs: np.ndarray) -> np.ndarray:
     """(N, H+1, W+1, 3) integer table: entry [y, x] sums the pixels above and left of (y, x)."""
     n, h, w, c = imgs.shape
-    dtype = np.int32 if h * w * 255 < 2**31 else np.int64
-    sat = np.zeros((n, h + 1, w + 1, c), dtype)
-    np.cumsum(imgs, axis=1, dtype=dtype, out=sat[:, 1:, 1:])
-    np.cumsum(sat[:, 1:, 1:], axis=2, out=sat[:, 1:, 1:])
+    depth, dtype = (cv2.CV_32S, np.int32) if h * w * 255 < 2**31 else (cv2.CV_64F, np.float64)  # exact either way
+    sat = np.empty((n, h + 1, w + 1, c), dtype)
+    for i in range(n):
+        sat[i] = cv2.integral(np.ascontiguousarray(imgs[i]), sdepth=depth).reshape(h + 1, w + 1, c)
     return sat
 
 
@@ -155,8 +156,8 @@ def _area_resize(sat: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
     h, w = sat.shape[1] - 1, sat.shape[2] - 1
     y0, y1 = _bins(0, h, out_h)
     x0, x1 = _bins(0, w, out_w)
-    rows = sat[:, y1] - sat[:, y0]  # (N, out_h, W+1, 3): column-cumulative sums over each row bin
-    sums = rows[:, :, x1] - rows[:, :, x0]
+    rows = np.take(sat, y1, axis=1) - np.take(sat, y0, axis=1)  # (N, out_h, W+1, 3): sums over row bins
+    sums = np.take(rows, x1, axis=2) - np.take(rows, x0, axis=2)
     area = ((y1 - y0)[:, None] * (x1 - x0)[None, :]).astype(np.float32)
     return sums.astype(np.float32) / area[None, :, :, None]
 
