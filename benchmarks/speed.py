@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD python benchmarks/speed.py                 # full run, ~15 min on 2 cores
     PYTHONPATH=$PWD python benchmarks/speed.py --quick         # 2 clips, 20 photos, no long clip
+    PYTHONPATH=$PWD python benchmarks/speed.py --photos-only   # cold photo scan + photos per second, ~1 min
 
 Workload (benchmarks/workload.py, cached in --cache): 10 s 30 fps H.264 clips at 1080p and 720p with a
 moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for memory.
@@ -10,6 +11,8 @@ moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for me
 
 Measured (medians over --repeats, after model loading, since this machine is noisy):
   * the supervised worker processes against the in-process path, 1 and 2 workers (compare_workers);
+  * a cold `deepcheck scan examples/astronaut.jpg -f json -o out.json` process: wall, peak RSS, and
+    whether torch or facenet_pytorch were imported (they must not be on the scan path);
   * deepcheck: seconds per clip and photos per second in a folder scan (pipeline.run_scan, the code
     `deepcheck scan` runs), for the shipped settings and for each speed change turned off in turn;
   * the split between decode, detect, classify and write (a sequential, instrumented pass);
@@ -215,21 +218,25 @@ class Reference:
         return faces, top
 
 
-def peak_rss_mb(path: Path, frames: int) -> tuple[float, float]:
-    """Peak RSS (MB) and wall seconds of `deepcheck scan FILE` as a child process.
+def peak_rss_mb(path: Path, frames: int) -> tuple[float, float, list[str]]:
+    """Peak RSS (MB) and wall seconds of `deepcheck scan FILE` as a child process."""
+    return cli_peak_rss_mb([str(path), "-q", "-f", "json", "--no-journal", "--exit-zero", "--frames", str(frames)])
+
+
+def cli_peak_rss_mb(args: list[str]) -> tuple[float, float, list[str]]:
+    """Peak RSS (MB), wall seconds and heavy modules loaded of `deepcheck scan ARGS` as a cold child process.
 
     The child reads its own VmHWM: getrusage's ru_maxrss would include the forking parent's size.
     """
     code = (
-        "import sys; from deepcheck.cli import run; sys.argv = ['deepcheck', 'scan', sys.argv[1], "
-        "'-q', '-f', 'json', '--no-journal', '--exit-zero', '--frames', sys.argv[2]]\n"
+        "import sys; from deepcheck.cli import run; sys.argv = ['deepcheck', 'scan', *sys.argv[1:]]\n"
         "try:\n    run()\nexcept SystemExit:\n    pass\n"
         "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-        "print('PEAK_KB', hwm, file=sys.stderr)"
+        "print('PEAK_KB', hwm, *[m for m in ('torch', 'facenet_pytorch') if m in sys.modules], file=sys.stderr)"
     )
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(frames)],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -238,8 +245,41 @@ def peak_rss_mb(path: Path, frames: int) -> tuple[float, float]:
     wall = time.perf_counter() - t
     line = [x for x in proc.stderr.splitlines() if x.startswith("PEAK_KB")]
     if not line:
-        raise RuntimeError(f"deepcheck scan of {path} failed: {proc.stderr[-2000:]}")
-    return int(line[-1].split()[1]) / 1024, wall
+        raise RuntimeError(f"deepcheck scan {args} failed: {proc.stderr[-2000:]}")
+    fields = line[-1].split()
+    return int(fields[1]) / 1024, wall, fields[2:]
+
+
+def cold_photo_scan(repeats: int) -> dict:
+    """The issue-12 target: a whole `deepcheck scan examples/astronaut.jpg -f json -o out.json` process, cold."""
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(max(1, repeats)):
+            args = [str(REPO / "examples" / "astronaut.jpg"), "-f", "json", "-o", str(Path(tmp) / "out.json")]
+            runs.append(cli_peak_rss_mb([*args, "--no-journal"]))
+    return {
+        "wall_s": round(statistics.median(r[1] for r in runs), 2),
+        "wall_runs": [round(r[1], 2) for r in runs],
+        "peak_rss_mb": round(max(r[0] for r in runs)),
+        "heavy_modules_loaded": sorted({m for r in runs for m in r[2]}),
+    }
+
+
+def photo_rates(work: dict, repeats: int, frames: int) -> dict:
+    """Photos per second in a folder scan, shipped settings and the old pyramid (--min-face 20), models loaded."""
+    from deepcheck.pipeline import Analyzer, ScanSettings
+
+    rates = {}
+    for name, settings in {
+        "shipped (--min-face 40)": ScanSettings(frames=frames),
+        "--min-face 20 (the pyramid before issue 12)": ScanSettings(frames=frames, min_face=20),
+    }.items():
+        analyzer = Analyzer.create(settings)
+        folder_scan(analyzer, work["photos"][:2])
+        med, _ = median_time(lambda a=analyzer: folder_scan(a, work["photos"]), repeats)
+        rates[name] = round(len(work["photos"]) / med, 2)
+        print(f"photos, {name}: {rates[name]} /s", file=sys.stderr)
+    return rates
 
 
 def main() -> None:
@@ -253,6 +293,7 @@ def main() -> None:
     ap.add_argument("--reference-clips", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2 clips, 20 photos, 1 repeat, no long clip")
     ap.add_argument("--workers-only", action="store_true", help="only the worker-model comparison (--out workers.json)")
+    ap.add_argument("--photos-only", action="store_true", help="only the cold photo scan and photos per second")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
     args = ap.parse_args()
     if args.quick:
@@ -260,7 +301,16 @@ def main() -> None:
 
     from workload import make_workload
 
+    cold = cold_photo_scan(args.repeats)  # first: nothing of this process is loaded or warm yet
+    print(f"cold scan of examples/astronaut.jpg: {cold}", file=sys.stderr)
     t0 = time.perf_counter()
+    if args.photos_only:
+        work = make_workload(args.cache, 0, args.photos, 0.0)
+        from deepcheck.runtime import tune_for_inference
+
+        tune_for_inference()
+        print(json.dumps({"cold_photo_scan": cold, "photos_per_second": photo_rates(work, args.repeats, 32)}))
+        return
     work = make_workload(args.cache, args.clips, args.photos, args.long_minutes)
     print(f"workload ready in {time.perf_counter() - t0:.0f} s: {args.cache}", file=sys.stderr)
 
@@ -320,9 +370,9 @@ def main() -> None:
         clips[res]["decode floor"] = round(decode_floor(work[res], args.frames), 4)
     results["seconds_per_clip"] = clips
 
-    med, _ = median_time(lambda: folder_scan(shipped, work["photos"]), args.repeats)
-    results["photos_per_second"] = round(len(work["photos"]) / med, 2)
-    print(f"photos: {results['photos_per_second']} /s", file=sys.stderr)
+    results["cold_photo_scan"] = cold
+    results["photos_per_second_by_setting"] = photo_rates(work, args.repeats, args.frames)
+    results["photos_per_second"] = results["photos_per_second_by_setting"]["shipped (--min-face 40)"]
     results["stage_seconds_per_file"] = {
         "1080p clip": stage_split(shipped, work["1080p"]),
         "photo": stage_split(shipped, work["photos"]),
@@ -346,7 +396,7 @@ def main() -> None:
     if work["long"]:
         results["peak_rss_mb"] = {}
         for p in work["long"]:
-            rss, wall = peak_rss_mb(p, args.frames)
+            rss, wall, _ = peak_rss_mb(p, args.frames)
             results["peak_rss_mb"][p.name] = {"peak_rss_mb": round(rss), "wall_s": round(wall, 1)}
             print(f"{p.name}: peak RSS {rss:.0f} MB, {wall:.1f} s", file=sys.stderr)
     results["self_rusage_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -367,7 +417,8 @@ def print_table(r: dict) -> None:
     print(
         f"\nspeed-up vs reference: {r['speedup_vs_reference']}x; 1080p time / decode floor: {r['times_decode_floor']}x"
     )
-    print(f"photos per second: {r['photos_per_second']}")
+    print(f"photos per second: {r['photos_per_second_by_setting']}")
+    print(f"cold `deepcheck scan examples/astronaut.jpg -f json -o out.json`: {r['cold_photo_scan']}")
     print("\n| stage (s per file) | decode | detect | classify | write |\n|---|---|---|---|---|")
     for kind, s in r["stage_seconds_per_file"].items():
         print(f"| {kind} | {s['decode']:.3f} | {s['detect']:.3f} | {s['classify']:.3f} | {s['write']:.4f} |")

@@ -38,6 +38,9 @@ class ModelCard:
     std: list[float]
     weights_file: str
     sha256: str
+    onnx_file: str = ""  # the same network as ONNX, made and checked by `deepcheck export`; the scan runs it
+    onnx_sha256: str = ""
+    onnx_check: dict[str, Any] = field(default_factory=dict)  # how far ONNX was from PyTorch at export
     framing: Framing = field(default_factory=Framing)
     threshold: float = 0.5
     temperature: float = 1.0

@@ -2,7 +2,8 @@
 
 ``load_model(name_or_path)`` is the only way the rest of deepcheck gets a
 model. It checks the weights' SHA-256 against the card before unpickling
-anything, and loads with ``weights_only=True``.
+anything, and loads with ``weights_only=True``; the ONNX file the scan runs
+is checked against the card's ``onnx_sha256`` the same way.
 """
 
 from __future__ import annotations
@@ -83,14 +84,26 @@ def resolve_card_path(name_or_path: str | Path) -> Path:
 
 @dataclass
 class Classifier:
-    """A loaded network with its card. Scores are calibrated probabilities."""
+    """A loaded model with its card. Scores are calibrated probabilities.
+
+    With the ONNX runtime the PyTorch network is not loaded (nor torch imported) until something
+    needs it (Grad-CAM, training): ``net`` loads it then, from the same verified weights.
+    """
 
     card: ModelCard
-    net: object
+    card_path: Path
     device: str = "cpu"
     onnx: object | None = None  # an OnnxRunner (deepcheck/onnx_runtime.py) when runtime="onnx" loaded
     runtime: str = "torch"  # what actually scores: "onnx" or "torch"
     runtime_note: str | None = None  # why ONNX was asked for but PyTorch is used
+    _net: object | None = None
+
+    @property
+    def net(self):
+        """The PyTorch network, loaded from the verified weights on first use."""
+        if self._net is None:
+            self._net = _load_torch_net(self.card, self.card_path, self.device)
+        return self._net
 
     def preprocess(self, crops: list[np.ndarray]):
         """RGB uint8 crops of any size → normalised NCHW tensor at the card's input size."""
@@ -175,9 +188,10 @@ RUNTIMES = ("onnx", "torch")
 def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu", runtime: str = "torch") -> Classifier:
     """The one door: resolve the card, verify the weights' hash, load safely.
 
-    ``runtime="onnx"`` also builds an ONNX Runtime session from the loaded
-    network (CPU only); where that is impossible the PyTorch network scores
-    and ``runtime_note`` says why.
+    ``runtime="onnx"`` runs the card's ONNX file (``onnx_file``, checked
+    against ``onnx_sha256``) on ONNX Runtime, CPU only, without importing
+    torch; where that is impossible the PyTorch network scores and
+    ``runtime_note`` says why.
     """
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
@@ -186,13 +200,53 @@ def load_model(name_or_path: str | Path = DEFAULT_MODEL, device: str = "cpu", ru
 
 @functools.lru_cache(maxsize=4)
 def _load_model_cached(name_or_path: str, device: str, runtime: str = "torch") -> Classifier:
-    import torch
-
     card_path = resolve_card_path(name_or_path)
     try:
         card = ModelCard.read(card_path)
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ModelError(f"model card {card_path} is not valid: {exc}") from exc
+    classifier = Classifier(card=card, card_path=card_path, device=device)
+    if runtime == "onnx":
+        classifier.runtime_note = _open_onnx(classifier)
+    if classifier.onnx is None:
+        _ = classifier.net  # PyTorch scores: load (and verify) it now, so a bad file fails before the scan
+    return classifier
+
+
+def _open_onnx(classifier: Classifier) -> str | None:
+    """Attach the card's verified ONNX session; the reason PyTorch is used instead where that cannot be."""
+    from deepcheck.onnx_runtime import OnnxRunner, OnnxUnavailable, VerificationError, read_verified
+
+    card = classifier.card
+    export = f"`deepcheck export --model {classifier.card_path}` makes it"
+    if classifier.device != "cpu":
+        return f"ONNX Runtime is used on the CPU only; PyTorch runs on {classifier.device}"
+    if not card.onnx_file:
+        return f"the model card names no ONNX file ({export}); PyTorch is used instead"
+    # the weights the card vouches for must be intact even when ONNX runs them: one check, ~30 ms
+    read_verified_weights(card, classifier.card_path.parent / card.weights_file)
+    made_from = card.onnx_check.get("from_weights_sha256")
+    if made_from != card.sha256:
+        return f"the ONNX file was not exported from these weights ({export} afresh); PyTorch is used instead"
+    path = classifier.card_path.parent / card.onnx_file
+    if not path.is_file():
+        return f"the ONNX file {path} is missing ({export}); PyTorch is used instead"
+    try:
+        data = read_verified(path, card.onnx_sha256)
+    except VerificationError as exc:
+        raise ModelError(str(exc)) from exc
+    try:
+        classifier.onnx = OnnxRunner(data)
+    except OnnxUnavailable as exc:
+        return f"{exc}; PyTorch is used instead"
+    classifier.runtime = "onnx"
+    return None
+
+
+def _load_torch_net(card: ModelCard, card_path: Path, device: str):
+    """The PyTorch network from weights checked against the card, loaded with ``weights_only``."""
+    import torch
+
     weights = card_path.parent / card.weights_file
     data = read_verified_weights(card, weights)
     net = build_network(card.architecture)
@@ -203,17 +257,4 @@ def _load_model_cached(name_or_path: str, device: str, runtime: str = "torch") -
     except Exception as exc:  # any failure here means the file is not what the card says
         raise ModelError(f"could not load weights {weights}: {exc}") from exc
     net.eval().to(device)
-    net = net.to(memory_format=torch.channels_last)
-    classifier = Classifier(card=card, net=net, device=device)
-    if runtime == "onnx":
-        if device != "cpu":
-            classifier.runtime_note = f"ONNX Runtime is used on the CPU only; PyTorch runs on {device}"
-        else:
-            from deepcheck.onnx_runtime import OnnxRunner, OnnxUnavailable
-
-            try:
-                classifier.onnx = OnnxRunner(net, card.input_size, torch.get_num_threads())
-                classifier.runtime = "onnx"
-            except OnnxUnavailable as exc:
-                classifier.runtime_note = f"{exc}; PyTorch is used instead"
-    return classifier
+    return net.to(memory_format=torch.channels_last)

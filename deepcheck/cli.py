@@ -64,10 +64,13 @@ def scan(
     crops: Annotated[bool, typer.Option("--crops", help="Inputs are face crops: skip face detection.")] = False,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     runtime: Annotated[
-        str, typer.Option(help="Classifier runtime: onnx (ONNX Runtime, checked against PyTorch at load) or torch.")
+        str, typer.Option(help="Classifier runtime: onnx (ONNX Runtime, no torch) or torch (PyTorch, the reference).")
     ] = "onnx",
     min_face_prob: Annotated[float, typer.Option(help="Minimum MTCNN face probability.")] = 0.9,
     detect_size: Annotated[int, typer.Option(help="Long side (px) of the copy faces are detected on.")] = 640,
+    min_face: Annotated[
+        int, typer.Option(help="Smallest face (box side, px of the original) searched for; smaller is slower.")
+    ] = 40,
     detect_every: Annotated[
         int,
         typer.Option(
@@ -132,8 +135,8 @@ def scan(
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         _fail("--threshold must be between 0 and 1")
-    if frames < 1 or detect_every < 1:
-        _fail("--frames and --detect-every must be at least 1")
+    if frames < 1 or detect_every < 1 or min_face < 1:
+        _fail("--frames, --detect-every and --min-face must be at least 1")
     if max_pixels < 1 or max_seconds < 0 or max_memory < 0 or (workers is not None and workers < 1):
         _fail("--max-pixels and --workers must be at least 1, --max-seconds and --max-memory at least 0")
     if runtime not in RUNTIMES:
@@ -162,6 +165,7 @@ def scan(
         threshold=threshold,
         min_face_prob=min_face_prob,
         detect_size=detect_size,
+        min_face=min_face,
         detect_every=detect_every,
         crops=crops,
         device=device,
@@ -577,6 +581,27 @@ def calibrate(
         f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}) "
         f"→ {card_path}"
     )
+
+
+@app.command()
+def export(
+    model: Annotated[
+        str, typer.Option(help="Model name in models/, or a card path. Its card gets the ONNX file's SHA-256.")
+    ] = "deepcheck-lite0",
+    mtcnn: Annotated[
+        bool, typer.Option("--mtcnn", help="Also export MTCNN's three networks (from facenet-pytorch) to models/.")
+    ] = False,
+) -> None:
+    """Write the ONNX files the scan runs (checked against PyTorch here, hashed into their cards)."""
+    from deepcheck.classifier import MODELS_DIR, ModelError
+    from deepcheck.export import ExportError, export_classifier, export_mtcnn
+
+    try:
+        if mtcnn:
+            export_mtcnn(MODELS_DIR, log=typer.echo)
+        export_classifier(model, log=typer.echo)
+    except (ExportError, ModelError, OSError) as exc:
+        _fail(str(exc))
 
 
 def _reproducible_command(argv: list[str]) -> str:

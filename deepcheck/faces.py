@@ -1,4 +1,4 @@
-"""Face finding (facenet-pytorch MTCNN) and cutting crops with the model's framing.
+"""Face finding (MTCNN on ONNX Runtime, deepcheck/mtcnn.py) and cutting crops with the model's framing.
 
 Detection runs on a downscaled copy (long side ``detect_size``); boxes are
 mapped back and crops are cut from the full-resolution frame.
@@ -6,12 +6,17 @@ mapped back and crops are cut from the full-resolution frame.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from deepcheck.card import Framing
+from deepcheck.mtcnn import MIN_SIZE, Mtcnn
+
+DEFAULT_MIN_FACE = 40  # px: the model card's smallest reliable face (boxes under ~40 px degrade scores)
+BATCH_FRAMES = 8  # frames per MTCNN call: bounds the working memory of a long batch
 
 
 @dataclass
@@ -24,19 +29,19 @@ class Detection:
 
 
 class FaceDetector:
-    """MTCNN with the batching and downscaling edge cases handled.
+    """MTCNN (deepcheck/mtcnn.py, on ONNX Runtime) over frames of any size, in original pixels.
 
-    facenet-pytorch crashes on a batch where one frame has no face and cannot
-    batch frames of different sizes; both are handled here: same-size frames
-    are batched, and a failing batch falls back to one frame at a time.
+    Each frame is searched on a copy with long side ``detect_size``; same-size
+    frames go through MTCNN together. ``min_face`` is the smallest face looked
+    for, in the frame's own pixels (the pyramid starts there; smaller faces cost
+    time and the classifier does poorly on them anyway, see the model card).
     """
 
-    def __init__(self, device: str = "cpu", min_prob: float = 0.9, detect_size: int = 960, min_face_size: int = 20):
-        from facenet_pytorch import MTCNN
-
-        self.mtcnn = MTCNN(keep_all=True, device=device, min_face_size=min_face_size, post_process=False)
+    def __init__(self, min_prob: float = 0.9, detect_size: int = 640, min_face: float = DEFAULT_MIN_FACE):
+        self.mtcnn = load_mtcnn()
         self.min_prob = min_prob
         self.detect_size = detect_size
+        self.min_face = min_face
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
         """Faces for each RGB frame, in original pixel coordinates."""
@@ -45,10 +50,12 @@ class FaceDetector:
         for i, frame in enumerate(frames):
             groups.setdefault(frame.shape, []).append(i)
         for indices in groups.values():
-            small, scale = zip(*(self._downscale(frames[i]) for i in indices))
-            found = self._guarded_batch(list(small))
-            for i, s, (boxes, probs, points) in zip(indices, scale, found):
-                results[i] = self._to_detections(boxes, probs, points, s, frames[i].shape)
+            for start in range(0, len(indices), BATCH_FRAMES):
+                chunk = indices[start : start + BATCH_FRAMES]
+                small, scales = zip(*(self._downscale(frames[i]) for i in chunk))
+                min_size = max(MIN_SIZE, self.min_face * scales[0])
+                for i, s, (boxes, points) in zip(chunk, scales, self.mtcnn.detect(np.stack(small), min_size)):
+                    results[i] = self._to_detections(boxes, points, s, frames[i].shape)
         return results
 
     def detect_windows(self, windows: list[np.ndarray], min_face_size: int) -> list[list[Detection]]:
@@ -56,25 +63,8 @@ class FaceDetector:
 
         No downscaling: the caller sized the windows (deepcheck/tracking.py).
         """
-        usual, self.mtcnn.min_face_size = self.mtcnn.min_face_size, min_face_size
-        try:
-            found = self._guarded_batch(windows)
-        finally:
-            self.mtcnn.min_face_size = usual
-        return [self._to_detections(b, p, q, 1.0, w.shape) for (b, p, q), w in zip(found, windows)]
-
-    def _guarded_batch(self, imgs: list[np.ndarray]) -> list[tuple]:
-        """MTCNN's (boxes, probs, landmarks) per same-size image; one image at a time if the batch fails."""
-        try:
-            return self._detect_batch(imgs)
-        except Exception:  # facenet-pytorch batch bugs: retry one by one
-            found = []
-            for img in imgs:
-                try:
-                    found.extend(self._detect_batch([img]))
-                except Exception:
-                    found.append((None, None, None))
-            return found
+        found = self.mtcnn.detect(np.stack(windows), max(MIN_SIZE, float(min_face_size)))
+        return [self._to_detections(b, p, 1.0, w.shape) for (b, p), w in zip(found, windows)]
 
     def _downscale(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
         h, w = frame.shape[:2]
@@ -84,33 +74,32 @@ class FaceDetector:
         s = self.detect_size / long_side
         return cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA), s
 
-    def _detect_batch(self, imgs: list[np.ndarray]):
-        boxes, probs, points = self.mtcnn.detect(np.stack(imgs) if len(imgs) > 1 else imgs, landmarks=True)
-        return list(zip(boxes, probs, points))
-
-    def _to_detections(self, boxes, probs, points, scale: float, shape) -> list[Detection]:
-        if boxes is None or probs is None:
-            return []
-        boxes = np.asarray(boxes, dtype=object)
+    def _to_detections(self, boxes: np.ndarray, points: np.ndarray, scale: float, shape) -> list[Detection]:
         out = []
         h, w = shape[:2]
-        for j in range(len(boxes)):
-            if boxes[j] is None or probs[j] is None:
-                continue
-            prob = float(probs[j])
+        for box, lm in zip(boxes, points):
+            prob = float(box[4])
             if not np.isfinite(prob) or prob < self.min_prob:
                 continue
-            box = np.asarray(boxes[j], dtype=np.float32) / scale
-            x1, y1, x2, y2 = (float(v) for v in box)
+            x1, y1, x2, y2 = (float(v) / scale for v in box[:4])
             x1, y1, x2, y2 = max(0.0, x1), max(0.0, y1), min(float(w), x2), min(float(h), y2)
             if x2 - x1 < 2 or y2 - y1 < 2:
                 continue
-            lm = None
-            if points is not None and points[j] is not None:
-                lm = np.asarray(points[j], dtype=np.float32) / scale
-            out.append(Detection(box=(x1, y1, x2, y2), prob=prob, landmarks=lm))
+            out.append(Detection(box=(x1, y1, x2, y2), prob=prob, landmarks=np.asarray(lm, np.float32) / scale))
         out.sort(key=lambda d: -d.prob)
         return out
+
+
+@functools.lru_cache(maxsize=1)
+def load_mtcnn() -> Mtcnn:
+    """MTCNN's verified networks, once per process; ModelError when they cannot be run."""
+    from deepcheck.classifier import MODELS_DIR, ModelError
+    from deepcheck.onnx_runtime import OnnxUnavailable, VerificationError
+
+    try:
+        return Mtcnn(MODELS_DIR)
+    except (VerificationError, OnnxUnavailable) as exc:
+        raise ModelError(f"face detector: {exc}") from exc
 
 
 def crop_box(box: tuple[float, float, float, float], framing: Framing) -> tuple[int, int, int, int]:

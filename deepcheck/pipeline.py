@@ -57,10 +57,11 @@ class ScanSettings:
     threshold: float | None = None  # None: the model card's threshold
     min_face_prob: float = 0.9
     detect_size: int = 640
+    min_face: int = 40  # px in the original picture: the smallest face searched for
     detect_every: int = 4  # full face search on every N-th sampled video frame, local re-detection between
     crops: bool = False
     device: str = "cpu"
-    runtime: str = "onnx"  # classifier runtime: onnx (ONNX Runtime, checked against PyTorch at load) or torch
+    runtime: str = "onnx"  # classifier runtime: onnx (the card's ONNX file, checked at export) or torch
     max_pixels: int = DEFAULT_MAX_PIXELS
     model: str = "deepcheck-lite0"
     max_seconds: float = DEFAULT_MAX_SECONDS  # per file: decoding stops at it, a worker still busy is ended
@@ -91,7 +92,7 @@ class Analyzer:
         detector = None
         if not settings.crops:
             detector = FaceDetector(
-                device=settings.device, min_prob=settings.min_face_prob, detect_size=settings.detect_size
+                min_prob=settings.min_face_prob, detect_size=settings.detect_size, min_face=settings.min_face
             )
         return cls(settings, classifier, detector)
 

@@ -128,7 +128,7 @@ def crop_landmarks(samples: list[Sample], cache: Path, log: Callable[[str], None
     from deepcheck.faces import FaceDetector
 
     # faces fill a crop: a large minimum face size skips most of the MTCNN pyramid
-    detector = FaceDetector(min_prob=0.5, detect_size=10_000, min_face_size=64)
+    detector = FaceDetector(min_prob=0.5, detect_size=10_000, min_face=64)
     found: dict[str, np.ndarray] = {}
     reals = [s for s in samples if s.label == 0]
     for start in range(0, len(reals), 32):
