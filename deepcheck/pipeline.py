@@ -31,6 +31,7 @@ from deepcheck.media import (
     read_samples,
     sniff_bytes,
 )
+from deepcheck.provenance import read_provenance, read_trust
 from deepcheck.results import (
     STATUS_ERROR,
     STATUS_NO_FACE,
@@ -64,6 +65,7 @@ class ScanSettings:
     model: str = "deepcheck-lite0"
     max_decode_seconds: float = DEFAULT_MAX_DECODE_SECONDS  # per file, checked between video frames
     explain: bool = False  # face thumbnails + Grad-CAM overlays for the HTML report (deepcheck/explain.py)
+    c2pa_trust: str | None = None  # PEM file of trusted C2PA signer anchors (--c2pa-trust); none by default
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +79,7 @@ class Analyzer:
         self.classifier = classifier
         self.detector = detector
         self.threshold = settings.threshold if settings.threshold is not None else classifier.card.threshold
+        self.c2pa_trust = read_trust(settings.c2pa_trust)
 
     @classmethod
     def create(cls, settings: ScanSettings) -> Analyzer:
@@ -155,6 +158,7 @@ class Analyzer:
             return []
         media_type, container = kind
         result.media_type = media_type
+        result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
         settings = self.settings
         if media_type == "image":
             rgb, info = load_image(evidence.file, settings.max_pixels, container)
