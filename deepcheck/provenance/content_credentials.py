@@ -62,13 +62,12 @@ def read_c2pa(fh: BinaryIO, container: str, trust_pem: str | None) -> tuple[dict
 def _unreadable(exc: Exception) -> tuple[dict[str, Any] | None, list[str]]:
     name = type(exc).__name__.lstrip("_").removeprefix("C2pa")
     text = clip(exc, 300)
+    text = text if text.startswith(name) else f"{name}: {text}"
     if name == "RemoteManifest" or "remote" in text.lower():
         return {"remote_only": True, "error": text}, [
             f"the file points to remote Content Credentials ({text}); deepcheck never fetches them"
         ]
-    return {"validation": "invalid", "error": f"{name}: {text}"}, [
-        f"Content Credentials are present but could not be read: {name}: {text}"
-    ]
+    return {"validation": "invalid", "error": text}, [f"Content Credentials are present but could not be read: {text}"]
 
 
 def summarize(store: dict[str, Any], trusted_list: bool) -> dict[str, Any]:
