@@ -284,3 +284,16 @@ def test_inspect_prints_the_tree_without_models(files, chain, tmp_path):
     assert doc["provenance"]["c2pa"]["validation"] == "valid"
     assert doc["sha256"] == hashlib.sha256(files["capture.png"].read_bytes()).hexdigest()
     assert run_cli("inspect", str(REPO / "README.md")).returncode == 3
+
+
+def test_truncated_files_are_not_c2pa_invalid_unless_signed(files, tmp_path):
+    """The C2PA reader fails on any damaged JPEG: only a file that carries a manifest is c2pa-invalid."""
+    plain = tmp_path / "plain-cut.jpg"
+    plain.write_bytes(files["face.jpg"].read_bytes()[:600])
+    prov = _read(plain)
+    assert "c2pa-invalid" not in finding_codes(prov) and "c2pa" not in prov
+    assert any("could not be checked" in n for n in prov["notes"])
+    data = files["ai.jpg"].read_bytes()
+    signed = tmp_path / "signed-cut.jpg"
+    signed.write_bytes(data[: data.find(b"jumb") + 100])
+    assert "c2pa-invalid" in finding_codes(_read(signed))

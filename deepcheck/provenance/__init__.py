@@ -15,7 +15,7 @@ from deepcheck.provenance.findings import CODES, derive_findings
 
 __all__ = ["CODES", "read_provenance", "read_trust", "finding_codes"]
 
-CAMERA_CONTAINERS = {"jpeg", "tiff", "heic", "avif", "webp"}
+CAMERA_CONTAINERS = {"jpeg", "tiff", "avif", "webp"}  # formats whose EXIF we read and that cameras write
 
 
 def read_provenance(fh: BinaryIO, kind: str, container: str, trust: str | None = None) -> dict[str, Any]:
@@ -42,6 +42,7 @@ def read_provenance(fh: BinaryIO, kind: str, container: str, trust: str | None =
             if fields:
                 out["container"] = fields
         notes += found
+        _settle_unparsed(out)
         notes += _camera_notes(out, kind, container)
     except Exception as exc:  # a bug here must cost the file its provenance, never its analysis
         notes.append(f"provenance could not be read: {type(exc).__name__}: {clip(exc, 200)}")
@@ -50,6 +51,19 @@ def read_provenance(fh: BinaryIO, kind: str, container: str, trust: str | None =
     out["notes"] = notes
     out["findings"] = derive_findings(out)
     return out
+
+
+C2PA_BLOCKS = {"JUMBF (APP11)", "C2PA (caBX)"}
+
+
+def _settle_unparsed(prov: dict[str, Any]) -> None:
+    """A file the C2PA reader could not parse: invalid Content Credentials only if a C2PA block is seen."""
+    c2pa = prov.get("c2pa")
+    if isinstance(c2pa, dict) and c2pa.pop("unparsed", False):
+        if C2PA_BLOCKS.intersection(prov.get("other_blocks") or []):
+            c2pa["validation"] = "invalid"
+        else:
+            del prov["c2pa"]
 
 
 def _camera_notes(prov: dict[str, Any], kind: str, container: str) -> list[str]:

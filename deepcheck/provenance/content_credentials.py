@@ -67,6 +67,8 @@ def _unreadable(exc: Exception) -> tuple[dict[str, Any] | None, list[str]]:
         return {"remote_only": True, "error": text}, [
             f"the file points to remote Content Credentials ({text}); deepcheck never fetches them"
         ]
+    if "could not be parsed" in text:  # the container itself (a truncated JPEG): a manifest may not even exist
+        return {"unparsed": True, "error": text}, [f"Content Credentials could not be checked: {text}"]
     return {"validation": "invalid", "error": text}, [f"Content Credentials are present but could not be read: {text}"]
 
 

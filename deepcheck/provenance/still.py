@@ -94,6 +94,8 @@ def read_still(fh: BinaryIO, container: str) -> tuple[dict[str, Any], list[str]]
             _webp(fd, size, found)
         elif container in _PIL_ONLY:
             _with_pillow(fh, container, found)
+        else:
+            found.notes.append(f"{container.upper()} metadata other than Content Credentials is not read")
     except Exception as exc:  # a walk that meets nonsense stops there; what was read so far is kept
         found.notes.append(f"{container} metadata could not be read completely: {type(exc).__name__}: {clip(exc, 200)}")
     return found.to_dict(), found.notes
