@@ -124,6 +124,14 @@ def scan(
         Optional[int], typer.Option(help="Ray workers (default: one per --ray-cpus-per-actor CPUs in the cluster).")
     ] = None,
     ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
+    c2pa_trust: Annotated[
+        Optional[Path],
+        typer.Option(help="PEM file of trusted C2PA signer anchors (default: none, signers unverified)."),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(help="Comma-separated: what sets exit code 1 (fake and/or provenance finding codes)."),
+    ] = "fake",
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck.classifier import RUNTIMES, ModelError
@@ -157,6 +165,8 @@ def scan(
             _fail(f"cannot read --files-from {files_from}: {exc}")
     if not roots:
         _fail("no input: give files or folders, or --files-from")
+    failing = parse_fail_on(fail_on)
+    trust_file = _check_trust(c2pa_trust)
     if manifest is not None and output is not None and manifest.resolve() == output.resolve():
         _fail("--manifest and --output must be different files")
     targets = list(iter_inputs(roots))
@@ -175,6 +185,7 @@ def scan(
         max_seconds=max_seconds,
         max_memory_mb=max_memory,
         explain=explain or fmt == "html",
+        c2pa_trust=trust_file,
     )
     err = _stderr_console()
     err = _stderr_console()
@@ -212,7 +223,7 @@ def scan(
     written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
     if manifest is not None:
         _write_manifest(manifest, report, inputs, written, err, quiet)
-    raise typer.Exit(0 if exit_zero else exit_code(report))
+    raise typer.Exit(0 if exit_zero else exit_code(report, failing))
 
 
 def _warn_if_inside_evidence(output: Optional[Path], roots: list[Path], err) -> None:
@@ -376,10 +387,38 @@ def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: b
     return [(None, fmt, text)]
 
 
-def exit_code(report) -> int:
-    """1 if any file is flagged fake; else 3 if any file could not be analysed; else 0."""
+def parse_fail_on(text: str) -> set[str]:
+    """The --fail-on list: ``fake`` and/or provenance finding codes."""
+    from deepcheck.provenance import CODES
+
+    chosen = {x.strip() for x in text.split(",") if x.strip()}
+    unknown = chosen - {"fake", *CODES}
+    if unknown:
+        _fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from fake, {', '.join(CODES)}")
+    return chosen
+
+
+def _check_trust(path: Optional[Path]) -> Optional[str]:
+    """The --c2pa-trust file as an absolute path, after checking that it holds PEM certificates."""
+    if path is None:
+        return None
+    from deepcheck.provenance import read_trust
+
+    try:
+        read_trust(str(path))
+    except (OSError, ValueError) as exc:
+        _fail(f"--c2pa-trust: {exc}")
+    return str(path.absolute())
+
+
+def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) -> int:
+    """1 if a file is flagged fake or has a --fail-on finding; else 3 if any file could not be analysed; else 0."""
+    from deepcheck.provenance import finding_codes
+
     summary = report.summary()
-    if summary["fake"]:
+    if "fake" in fail_on and summary["fake"]:
+        return EXIT_FLAGGED
+    if any(fail_on.intersection(finding_codes(f.provenance)) for f in report.files):
         return EXIT_FLAGGED
     if summary["error"]:
         return EXIT_INCOMPLETE
@@ -624,10 +663,12 @@ def _stderr_console():
 
 
 # `report` and `verify` live in their own module (deepcheck/cli_reports.py).
+from deepcheck.cli_inspect import inspect  # noqa: E402
 from deepcheck.cli_reports import report, verify  # noqa: E402
 
 app.command()(report)
 app.command()(verify)
+app.command()(inspect)
 
 
 def run() -> None:

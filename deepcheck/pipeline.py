@@ -31,6 +31,7 @@ from deepcheck.media import (
     read_samples,
     sniff_bytes,
 )
+from deepcheck.provenance import read_provenance, read_trust
 from deepcheck.results import (
     STATUS_ERROR,
     STATUS_NO_FACE,
@@ -67,6 +68,7 @@ class ScanSettings:
     max_seconds: float = DEFAULT_MAX_SECONDS  # per file: decoding stops at it, a worker still busy is ended
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB  # per analysis worker (resident memory); 0: no limit
     explain: bool = False  # face thumbnails + Grad-CAM overlays for the HTML report (deepcheck/explain.py)
+    c2pa_trust: str | None = None  # PEM file of trusted C2PA signer anchors (--c2pa-trust); none by default
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,6 +85,7 @@ class Analyzer:
         # told each stage as it starts (hashing, decoding, detecting faces, classifying), so that a
         # supervisor can say what a worker was doing when it died (deepcheck/workers.py)
         self.on_stage: Callable[[str, FileResult], None] | None = None
+        self.c2pa_trust = read_trust(settings.c2pa_trust)
 
     @classmethod
     def create(cls, settings: ScanSettings) -> Analyzer:
@@ -167,6 +170,7 @@ class Analyzer:
             return []
         media_type, container = kind
         result.media_type = media_type
+        result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
         settings = self.settings
         if media_type == "image":
             rgb, info = load_image(evidence.file, settings.max_pixels, container)

@@ -52,6 +52,9 @@ class FileResult:
     frame_scores: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, Any] = field(default_factory=dict)
     seconds: float | None = None
+    # what the file declares about how it was made, and findings read from it (deepcheck/provenance/);
+    # kept apart from the face score and verdict, which it never changes. None: not read (not media).
+    provenance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -84,6 +87,16 @@ class ScanReport:
                 counts[f.verdict] += 1
         return counts
 
+    def findings_summary(self) -> dict[str, int]:
+        """Files per provenance finding code (a file with several findings counts under each)."""
+        counts: dict[str, int] = {}
+        for f in self.files:
+            for finding in (f.provenance or {}).get("findings") or []:
+                code = finding.get("code") if isinstance(finding, dict) else None
+                if code:
+                    counts[code] = counts.get(code, 0) + 1
+        return counts
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "deepcheck.scan/1",
@@ -93,6 +106,7 @@ class ScanReport:
             "started": self.started,
             "finished": self.finished,
             "summary": self.summary(),
+            "findings_summary": self.findings_summary(),
             "files": [f.to_dict() for f in self.files],
         }
 

@@ -376,7 +376,15 @@ def _file_section(i: int, f: FileResult, threshold: Any) -> str:
     if f.media:
         out += "<h4>Media</h4>" + _kv_table(_flatten(f.media))
     out += _faces(f) + _timeline(f, threshold) + _heatmaps(f)
-    return out + "</article>"
+    from deepcheck.writers.html_provenance import provenance_panel  # here: that module imports this one
+
+    return out + provenance_panel(f) + "</article>"
+
+
+def _provenance_summary(report: ScanReport) -> str:
+    from deepcheck.writers.html_provenance import provenance_summary
+
+    return provenance_summary(report)
 
 
 def to_html(report: ScanReport) -> str:
@@ -397,6 +405,7 @@ def to_html(report: ScanReport) -> str:
         f"with model {e(report.model.get('name'))}, from {e(report.started)} to {e(report.finished)} (UTC).</p>"
         "</header>"
         + _summary(report)
+        + _provenance_summary(report)
         + _index(report)
         + '<section id="details"><h2>Per-file details</h2>'
         + sections

@@ -1,7 +1,8 @@
 """JUnit XML: one testcase per file, so CI test reporters (GitLab, Jenkins, GitHub) show the scan.
 
 A file flagged fake is a ``<failure>``, a file that could not be analysed is an
-``<error>``, a skipped file is ``<skipped>``; real and no-face files pass.
+``<error>``, a skipped file is ``<skipped>``; real and no-face files pass. Each
+media file's provenance finding codes are its ``provenance.findings`` property.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from deepcheck.provenance import finding_codes
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_SKIPPED, FileResult, ScanReport
 
 # Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
@@ -46,6 +48,7 @@ def to_junit(report: ScanReport) -> str:
         ("threshold", threshold),
         ("started", report.started),
         ("finished", report.finished),
+        *((f"findings.{code}", n) for code, n in report.findings_summary().items()),
     ):
         ET.SubElement(props, "property", name=name, value=xml_safe(value))
     for f in report.files:
@@ -57,6 +60,14 @@ def to_junit(report: ScanReport) -> str:
             file=xml_safe(f.path),
             time=f"{f.seconds or 0.0:.3f}",
         )
+        if f.provenance is not None:  # provenance findings: a property, beside the face verdict
+            case_props = ET.SubElement(case, "properties")
+            ET.SubElement(
+                case_props,
+                "property",
+                name="provenance.findings",
+                value=xml_safe(",".join(finding_codes(f.provenance))),
+            )
         detail = f"sha256 {f.sha256 or '-'}; model {model.get('name')}"
         if f.verdict == "fake":
             el = ET.SubElement(

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from deepcheck.provenance import finding_codes
 from deepcheck.results import ScanReport
 
 CSV_COLUMNS = [
@@ -19,6 +20,7 @@ CSV_COLUMNS = [
     "sha256",
     "size_bytes",
     "error",
+    "findings",  # provenance finding codes, ";"-separated (deepcheck/provenance/findings.py)
 ]
 
 
@@ -67,6 +69,7 @@ def to_csv(report: ScanReport) -> str:
                 f.sha256 or "",
                 "" if f.size_bytes is None else f.size_bytes,
                 f.error or "",
+                ";".join(finding_codes(f.provenance)),
             ]
         )
     return buf.getvalue()

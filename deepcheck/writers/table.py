@@ -6,9 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from deepcheck.provenance import finding_codes
 from deepcheck.results import ScanReport
 
 VERDICT_STYLE = {"fake": "bold red", "real": "green"}
+FINDING_STYLE = {"declared-ai-generated": "bold yellow", "c2pa-invalid": "bold red", "declared-edited": "yellow"}
 STATUS_STYLE = {"ok": "", "no_face": "yellow", "error": "bold magenta", "skipped": "dim"}
 
 
@@ -25,6 +27,7 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
         ("score", {"justify": "right"}),
         ("verdict", {}),
         ("status", {}),
+        ("provenance", {}),
     ):
         table.add_column(col, **kw)
     for f in report.files:
@@ -37,6 +40,7 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
             score,
             Text(f.verdict or "-", style=VERDICT_STYLE.get(f.verdict or "", "")),
             status,
+            _findings_text(f.provenance),
         )
         if verbose:
             for face in f.faces:
@@ -48,6 +52,7 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
                     f"{face.score:.3f}",
                     "",
                     "",
+                    "",
                 )
     console.print(table)
     s = report.summary()
@@ -56,3 +61,17 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
         f"{s['no_face']} without faces, "
         f"{s['error']} errors, {s['skipped']} skipped"
     )
+    findings = report.findings_summary()
+    if findings:
+        console.print("provenance: " + ", ".join(f"{n} {code}" for code, n in findings.items()), markup=False)
+
+
+def _findings_text(provenance: dict | None) -> Text:
+    """Finding codes, the ones that need a look in colour; '-' when provenance was not read."""
+    codes = finding_codes(provenance)
+    if provenance is None or not codes:
+        return Text("-")
+    text = Text()
+    for i, code in enumerate(codes):
+        text.append((", " if i else "") + code, style=FINDING_STYLE.get(code, ""))
+    return text
