@@ -52,6 +52,9 @@ class FileResult:
     frame_scores: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, Any] = field(default_factory=dict)
     seconds: float | None = None
+    # frames of the source with every face boxed and labelled (explain only):
+    # {"frame_index", "time_s", "persons": [ids whose best frame this is], "image": JPEG data: URI}
+    context_frames: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
