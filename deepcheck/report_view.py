@@ -73,6 +73,7 @@ class FileView:
     person: int | None  # the person whose score decided the file
     frames_over: int | None  # sampled frames whose highest face score reached the threshold
     frames_sampled: int | None  # sampled frames (videos) or 1 (photos)
+    over_text: str  # frames_over in words ("" when there were no faces)
     explanation: str  # one plain sentence: why this verdict or status
     message: str | None  # the error or skip reason, full text
     context_frames: list[dict] = field(default_factory=list)  # those that show the deciding person first
@@ -158,6 +159,14 @@ def _explanation(f: FileResult, cat: str, threshold: float | None, person: int |
     return LABELS.get(cat, cat)
 
 
+def _over_text(f: FileResult, over: int | None, sampled: int | None) -> str:
+    if over is None or not sampled:
+        return ""
+    if f.media_type == "video":
+        return f"{over} of {sampled} sampled frames at or over the threshold"
+    return "at or over the threshold" if over else "under the threshold"
+
+
 def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> FileView:
     cat = category(f)
     strongest = max(f.faces, key=lambda x: x.score) if f.faces else None
@@ -179,6 +188,7 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> Fil
         person=person,
         frames_over=over,
         frames_sampled=sampled,
+        over_text=_over_text(f, over, sampled),
         explanation=_explanation(f, cat, threshold, person),
         message=f.error,
         context_frames=frames,

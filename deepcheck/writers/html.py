@@ -148,13 +148,6 @@ def _where(frame_index: Any, time_s: Any) -> str:
     return f"frame {frame_index}" + (f" · {time_s:.2f}s" if isinstance(time_s, (int, float)) else "")
 
 
-def _frames_over(v: FileView) -> str:
-    if v.frames_over is None or not v.frames_sampled:
-        return ""
-    unit = "sampled frames" if v.result.media_type == "video" else "frame (a photo)"
-    return f"{v.frames_over} of {v.frames_sampled} {unit} at or over the threshold"
-
-
 # -- findings: what the reader sees first ------------------------------------------------------------------------
 
 
@@ -185,7 +178,7 @@ def _finding(v: FileView, timelines: dict[int, str]) -> str:
             f"<figcaption>{e(_where(context.get('frame_index'), context.get('time_s')))}: every face boxed, "
             "labelled P&lt;person&gt; score</figcaption></figure>"
         )
-    over = _frames_over(v)
+    over = v.over_text
     text = (
         f'<div><h3><a href="#file-{v.index}">{e(v.shown_path)}</a></h3>'
         f'<p>{_badge(v.category)} score <b>{e(v.score)}</b></p><p class="explain">{e(v.explanation)}</p>'
@@ -289,7 +282,7 @@ def _details_panel(v: FileView, timelines: dict[int, str]) -> str:
         details.append(("error / reason", f"<strong>{e(f.error)}</strong>"))
     if f.frames_analyzed is not None:
         details.append(("frames analysed", e(f.frames_analyzed)))
-    over = _frames_over(v)
+    over = v.over_text
     if over:
         details.append(("over the threshold", e(over)))
     details.append(("faces found", e(len(f.faces))))
