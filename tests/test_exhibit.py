@@ -132,8 +132,9 @@ def test_pdf_exhibit_pages_text_and_hostile_name(json_scan, tmp_path):
         assert proc.returncode == 0, proc.stderr
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF-")
-        for action in (b"/JavaScript", b"/JS", b"/URI", b"/Launch", b"/OpenAction", b"/AA", b"/SubmitForm"):
+        for action in (b"/JavaScript", b"/JS", b"/URI", b"/Launch", b"/AA", b"/SubmitForm", b"/GoToR"):
             assert action not in data  # nothing in the exhibit can run or call out, whatever the names hold
+        assert re.findall(rb"/OpenAction\s*(.)", data) == [b"["]  # only "open at page 1", never an action
         subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / size)], check=True, timeout=120)
         pages = sorted(tmp_path.glob(f"{size}-*.png"))
         assert len(pages) >= 3  # findings, details, appendix
