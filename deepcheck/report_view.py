@@ -48,6 +48,10 @@ def readable(value: Any) -> Any:
     return value
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def score_text(score: float | None) -> str:
     return "—" if score is None else f"{score:.3f}"
 

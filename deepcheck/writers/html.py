@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from deepcheck.report_view import CATEGORIES, CAVEAT, FileView, ReportView, build, category, score_text
+from deepcheck.report_view import CATEGORIES, CAVEAT, FileView, ReportView, build, category, plural, score_text
 from deepcheck.results import ScanReport
 from deepcheck.writers.timeline import points_of, timeline_svg
 
@@ -152,7 +152,7 @@ def _where(frame_index: Any, time_s: Any) -> str:
 
 
 def _counts(view: ReportView) -> str:
-    items = [f"<li><b>{e(len(view.files))}</b>files</li>"]
+    items = [f"<li><b>{e(len(view.files))}</b>{'file' if len(view.files) == 1 else 'files'}</li>"]
     items += [
         f'<li class="{"hit" if k == "fake" and n else ""}"><b>{e(n)}</b>{e(label)}</li>'
         for k, label, n in view.counts
@@ -461,7 +461,8 @@ def render_html(view: ReportView) -> str:
         f"<title>deepcheck report · {e(report.started)}</title>"
         f"<style>{CSS}</style></head><body>"
         "<header><h1>deepcheck report</h1>"
-        f"<p>{e(len(report.files))} files scanned by {e(tool.get('name', 'deepcheck'))} {e(tool.get('version'))} "
+        f"<p>{e(plural(len(report.files), 'file'))} scanned by "
+        f"{e(tool.get('name', 'deepcheck'))} {e(tool.get('version'))} "
         f"with model {e(report.model.get('name'))}, from {e(report.started)} to {e(report.finished)} (UTC).{where}</p>"
         "</header>"
         + _findings(view, timelines)

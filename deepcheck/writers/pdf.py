@@ -20,7 +20,7 @@ import io
 import re
 from datetime import datetime, timezone
 
-from deepcheck.report_view import CAVEAT, FileView, ReportView, build, flatten, score_text
+from deepcheck.report_view import CAVEAT, FileView, ReportView, build, flatten, plural, score_text
 from deepcheck.results import ScanReport
 from deepcheck.writers.html import GRADCAM_CAVEAT
 from deepcheck.writers.timeline import points_of, timeline_png
@@ -152,9 +152,16 @@ class _Exhibit:
                 table.row([_t(c) for c in r])
         pdf.ln(1.5)
 
-    def pictures(self, items: list[tuple[io.BytesIO, str]], height: float) -> None:
-        """Images side by side at one height, each with a small caption; wraps to new rows and pages."""
+    def pictures(self, items: list[tuple[io.BytesIO, str]], height: float, title: str = "") -> None:
+        """Images side by side at one height, each with a small caption; wraps to new rows and pages.
+
+        The title, if any, is kept on the same page as the first row.
+        """
         pdf = self.pdf
+        if title:
+            if pdf.will_page_break(height + 18):
+                pdf.add_page()
+            self.text(title, size=8.5)
         x, row_top = MARGIN, pdf.get_y()
         for data, caption in items:
             from PIL import Image
@@ -185,7 +192,7 @@ class _Exhibit:
         self.text("deepcheck report", size=18, bold=True, h=9)
         where = f" Paths are relative to {view.root}." if view.root else ""
         self.text(
-            f"{len(report.files)} files scanned by {report.tool.get('name', 'deepcheck')} "
+            f"{plural(len(report.files), 'file')} scanned by {report.tool.get('name', 'deepcheck')} "
             f"{report.tool.get('version', '')} with model {report.model.get('name')}, from {report.started} to "
             f"{report.finished} (UTC).{where}",
             colour=GREY,
@@ -202,7 +209,7 @@ class _Exhibit:
     def findings(self) -> None:
         view = self.view
         self.heading("Findings")
-        counts = " · ".join([f"{len(view.files)} files"] + [f"{n} {label}" for k, label, n in view.counts if n])
+        counts = " · ".join([plural(len(view.files), "file")] + [f"{n} {label}" for k, label, n in view.counts if n])
         self.text(counts, size=11, bold=True, h=6)
         threshold = "—" if view.threshold is None else f"{view.threshold:.3f}"
         self.text(f"A file is flagged fake when its score reaches the threshold ({threshold}). {CAVEAT}", size=8.5)
@@ -290,16 +297,15 @@ class _Exhibit:
             if (data := _image(c.get("image")))
         ]
         if contexts:
-            self.text("Where the faces are (every face boxed, P<person> score; red: at or over the threshold)", 8.5)
-            self.pictures(contexts, height=55)
+            title = "Where the faces are (every face boxed, P<person> score; red: at or over the threshold)"
+            self.pictures(contexts, height=55, title=title)
         thumbs = [
             (data, f"{score_text(x.score)} · frame {x.frame_index} · P{x.person}")
             for x in f.faces
             if (data := _image(x.thumbnail))
         ]
         if thumbs:
-            self.text("Faces", size=9, bold=True)
-            self.pictures(thumbs, height=20)
+            self.pictures(thumbs, height=20, title="Faces")
         if f.persons:
             self.grid(
                 ["person", "frames", "mean score", "max score"],
@@ -315,10 +321,7 @@ class _Exhibit:
             if (data := _image(x.heatmap))
         ]
         if heat:
-            if self.pdf.will_page_break(55):  # the caveat stays with its pictures
-                self.pdf.add_page()
-            self.text(GRADCAM_CAVEAT, size=7.5, colour=GREY)
-            self.pictures(heat, height=35)
+            self.pictures(heat, height=35, title=GRADCAM_CAVEAT)  # the caveat stays with its pictures
 
     def appendix(self) -> None:
         view = self.view
