@@ -30,6 +30,7 @@ HEADER_CAVEAT = "Explanation aid, not proof: scores and pictures show what the m
 _IMAGE_URI = re.compile(r"data:image/(?:jpeg|png);base64,([A-Za-z0-9+/]+={0,2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MARGIN = 14.0  # mm
+CELL_LIMIT = 1200  # characters in one table cell: a row must fit on a page (the JSON keeps the full text)
 INK, GREY, RED, GREEN = (27, 27, 27), (100, 100, 100), (192, 57, 43), (46, 139, 87)
 
 
@@ -38,6 +39,13 @@ def _t(value) -> str:
     text = "" if value is None else str(value)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return _CONTROL.sub(lambda m: " " if m.group() in "\n\t\r" else f"\\x{ord(m.group()):02x}", text)
+
+
+def _cell(value) -> str:
+    text = _t(value)
+    if len(text) <= CELL_LIMIT:
+        return text
+    return f"{text[:CELL_LIMIT]}… ({len(text) - CELL_LIMIT} more characters: see the JSON report)"
 
 
 def _image(uri) -> io.BytesIO | None:
@@ -135,8 +143,8 @@ class _Exhibit:
         ) as table:
             for k, v in rows:
                 row = table.row()
-                row.cell(_t(k))
-                row.cell("—" if v is None else _t(v))
+                row.cell(_cell(k))
+                row.cell("—" if v is None else _cell(v))
         pdf.ln(1.5)
 
     def grid(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
@@ -149,7 +157,7 @@ class _Exhibit:
         ) as table:
             table.row([_t(h) for h in header])
             for r in rows:
-                table.row([_t(c) for c in r])
+                table.row([_cell(c) for c in r])
         pdf.ln(1.5)
 
     def pictures(self, items: list[tuple[io.BytesIO, str]], height: float, title: str = "") -> None:
