@@ -51,11 +51,12 @@ def scan(
         Optional[str], typer.Option("--files-from", help="Read paths, one per line, from FILE (- for stdin).")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | junit | sarif.")
+        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
     ] = "table",
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
     ] = None,
+    page_size: Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")] = "a4",
     threshold: Annotated[
         Optional[float], typer.Option(help="Verdict threshold on the calibrated score (default: the model card's).")
     ] = None,
@@ -102,13 +103,17 @@ def scan(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress: only the machine output.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Per-face rows in the table.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Per-face rows and full messages under the table.")
+    ] = False,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when fakes are flagged or files fail.")
     ] = False,
     explain: Annotated[
         bool,
-        typer.Option("--explain", help="Face thumbnails + Grad-CAM heatmaps (always on for html; kept in json/jsonl)."),
+        typer.Option(
+            "--explain", help="Face pictures, Grad-CAM, context frames (always on for html/pdf; kept in json/jsonl)."
+        ),
     ] = False,
     manifest: Annotated[
         Optional[Path],
@@ -137,10 +142,12 @@ def scan(
     from deepcheck.classifier import RUNTIMES, ModelError
     from deepcheck.evidence import iter_inputs
     from deepcheck.pipeline import ScanSettings
-    from deepcheck.writers import FORMATS
+    from deepcheck.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
+    if page_size not in PAGE_SIZES:
+        _fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         _fail("--threshold must be between 0 and 1")
     if frames < 1 or detect_every < 1 or min_face < 1:
@@ -184,7 +191,7 @@ def scan(
         model=model,
         max_seconds=max_seconds,
         max_memory_mb=max_memory,
-        explain=explain or fmt == "html",
+        explain=explain or fmt in PICTURE_FORMATS,
         c2pa_trust=trust_file,
     )
     err = _stderr_console()
@@ -220,7 +227,7 @@ def scan(
                 markup=False,
                 soft_wrap=True,
             )
-    written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
+    written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
     if manifest is not None:
         _write_manifest(manifest, report, inputs, written, err, quiet)
     raise typer.Exit(0 if exit_zero else exit_code(report, failing))
@@ -357,13 +364,13 @@ def _run_on_ray(
             journal.close()
 
 
-def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> list:
+def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool, page_size: str = "a4") -> list:
     """Data to --output or stdout; the human table to the terminal (stderr when stdout carries data).
 
     Returns what was written as (path or None for stdout, format, text), for the manifest.
     """
-    from deepcheck.fileio import atomic_write_text
-    from deepcheck.writers import FORMATS
+    from deepcheck.fileio import atomic_write_bytes, atomic_write_text
+    from deepcheck.writers import FORMATS, render
     from deepcheck.writers.table import render_table
 
     if fmt == "table":
@@ -375,14 +382,18 @@ def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: b
             atomic_write_text(output, FORMATS["json"](report))
             return [(output, "json", None)]
         return []
-    text = FORMATS[fmt](report)
+    text = render(report, fmt, page_size)
     if output is not None:
-        atomic_write_text(output, text)
+        atomic_write_bytes(output, text if isinstance(text, bytes) else text.encode("utf-8"))
         if not quiet:
             render_table(report, err, verbose=verbose)
             err.print(f"report written to {output}", markup=False, soft_wrap=True)
         return [(output, fmt, None)]
-    sys.stdout.write(text)
+    if isinstance(text, bytes):  # PDF
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+    else:
+        sys.stdout.write(text)
     sys.stdout.flush()
     return [(None, fmt, text)]
 

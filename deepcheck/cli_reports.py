@@ -37,24 +37,29 @@ def report(
         Path, typer.Argument(help="A saved scan: `scan --format json` or `--format jsonl` output (- for stdin).")
     ],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | junit | sarif.")
+        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
     ] = "table",
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
     ] = None,
+    page_size: Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")] = "a4",
     manifest: Annotated[
         Optional[Path],
         typer.Option("--manifest", help="Add the written report's SHA-256 to this existing scan manifest."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table, no messages: only the output.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Per-face rows in the table.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Per-face rows and full messages under the table.")
+    ] = False,
 ) -> None:
     """Re-render a saved scan in another format, without re-analysing (exit 0, or 2 on a usage error)."""
     from deepcheck.cli import _emit, _fail, _stderr_console
-    from deepcheck.writers import FORMATS
+    from deepcheck.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
+    if page_size not in PAGE_SIZES:
+        _fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
     if manifest is not None and output is None:
         _fail("--manifest needs --output: only a report written to a file can be re-checked")
     try:
@@ -64,10 +69,11 @@ def report(
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         _fail(f"{scan_file}: {exc}")
     err = _stderr_console()
-    if fmt == "html" and not quiet and scan.files and not any(face.thumbnail for f in scan.files for face in f.faces):
-        err.print("note: this scan holds no face images (saved without --explain); the HTML lists scores only")
+    pictures = any(face.thumbnail for f in scan.files for face in f.faces)
+    if fmt in PICTURE_FORMATS and not quiet and scan.files and not pictures:
+        err.print(f"note: this scan holds no face images (saved without --explain); the {fmt} lists scores only")
     try:
-        written = _emit(scan, fmt, output, err, quiet=quiet, verbose=verbose)
+        written = _emit(scan, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
     if manifest is not None:

@@ -60,12 +60,13 @@ def hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:
     return [describe_file(p) for p in paths]
 
 
-def report_entry(path: Path | None, fmt: str, text: str | None = None) -> dict[str, Any]:
+def report_entry(path: Path | None, fmt: str, text: str | bytes | None = None) -> dict[str, Any]:
     """A written report (re-hashed from disk), or the SHA-256 of what went to stdout."""
     if path is None:
         from deepcheck.fileio import sha256_bytes
 
-        return {"stream": "stdout", "format": fmt, "sha256": sha256_bytes((text or "").encode("utf-8"))}
+        data = text if isinstance(text, bytes) else (text or "").encode("utf-8")
+        return {"stream": "stdout", "format": fmt, "sha256": sha256_bytes(data)}
     entry = describe_file(path)
     entry["format"] = fmt
     return entry

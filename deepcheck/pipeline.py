@@ -67,7 +67,7 @@ class ScanSettings:
     model: str = "deepcheck-lite0"
     max_seconds: float = DEFAULT_MAX_SECONDS  # per file: decoding stops at it, a worker still busy is ended
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB  # per analysis worker (resident memory); 0: no limit
-    explain: bool = False  # face thumbnails + Grad-CAM overlays for the HTML report (deepcheck/explain.py)
+    explain: bool = False  # thumbnails, Grad-CAM, context frames for HTML/PDF (deepcheck/explain.py)
     c2pa_trust: str | None = None  # PEM file of trusted C2PA signer anchors (--c2pa-trust); none by default
 
     def to_dict(self) -> dict:
@@ -237,14 +237,14 @@ class Analyzer:
             )
             for (frame, box, prob), s in zip(placed, scores)
         ]
-        if self.settings.explain:
-            _explain(self.classifier, crops, result)
         scoring.assign_persons(result.faces)
         result.persons = scoring.persons_of(result.faces)
         result.frame_scores = scoring.frame_scores(result.faces)
         result.score = round(scoring.file_score(result.persons), 5)
         result.verdict = scoring.verdict(result.score, self.threshold)
         result.status = STATUS_OK
+        if self.settings.explain:
+            _explain(self.classifier, crops, frames, result, self.threshold)
 
 
 @dataclass
@@ -288,12 +288,13 @@ def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:
     result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
 
 
-def _explain(classifier: Classifier, crops: list, result: FileResult) -> None:
-    """Thumbnails and heatmaps are a presentation aid: if they fail, the scores still stand."""
+def _explain(classifier: Classifier, crops: list, frames: list[Frame], result: FileResult, threshold: float) -> None:
+    """Thumbnails, heatmaps and context frames are a presentation aid: if they fail, the scores still stand."""
     from deepcheck import explain
 
     try:
         explain.attach(classifier, crops, result.faces)
+        result.context_frames = explain.context_frames(frames, result.faces, threshold)
     except Exception as exc:  # never let a picture cost the file its verdict
         result.media["note_explain"] = f"explanation images could not be made: {type(exc).__name__}: {exc}"
 

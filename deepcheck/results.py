@@ -55,6 +55,9 @@ class FileResult:
     # what the file declares about how it was made, and findings read from it (deepcheck/provenance/);
     # kept apart from the face score and verdict, which it never changes. None: not read (not media).
     provenance: dict[str, Any] | None = None
+    # frames of the source with every face boxed and labelled (explain only):
+    # {"frame_index", "time_s", "persons": [ids whose best frame this is], "image": JPEG data: URI}
+    context_frames: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

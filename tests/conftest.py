@@ -5,6 +5,7 @@ The face is NASA's astronaut portrait (public domain) from scikit-image.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -138,3 +139,64 @@ def shared_dir():
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
     shutil.rmtree(folder)
+
+
+# -- one mixed case folder scanned twice, shared by the report tests (tests/test_reports.py, tests/test_exhibit.py):
+# face photo, test-made video, no-face image, corrupt file, a face photo with a hostile name and hostile EXIF.
+LOW_THRESHOLD = 0.02
+# A file name cannot hold "/", so the name tries its script through an attribute;
+# the EXIF Software tag (which can hold "/") carries the <script> element itself.
+HOSTILE_NAME = "<img src=x onerror=\"document.title='PWNED'\">.jpg"
+HOSTILE_EXIF = "<script>alert(1)</script><script>document.title='PWNED';document.body.dataset.pwned=1</script>"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def evidence(media_dir, tmp_path_factory) -> Path:
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("reports") / "evidence"
+    folder.mkdir()
+    for name in ("face.jpg", "noface.png", "corrupt.jpg", "clip.mp4"):
+        shutil.copy(media_dir / name, folder / name)
+    with Image.open(media_dir / "face.jpg") as im:
+        exif = Image.Exif()
+        exif[0x0131] = HOSTILE_EXIF  # Software
+        exif[0x0132] = "2024:01:02 03:04:05"  # DateTime
+        im.save(folder / HOSTILE_NAME, exif=exif, quality=92)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def html_scan(evidence):
+    """`scan --format html --manifest` straight from the evidence, with --verbose.
+
+    The low threshold flags every file with a face, so the findings section has flagged files to show.
+    """
+    out = evidence.parent / "out"
+    report, manifest = out / "report.html", out / "manifest.json"
+    proc = run_cli(
+        "scan", str(evidence), "--frames", "4", "-f", "html", "-o", str(report), "--manifest", str(manifest), "-v",
+        "--threshold", str(LOW_THRESHOLD),
+    )  # fmt: skip
+    assert proc.returncode in (1, 3), proc.stderr  # the corrupt file alone makes it at least 3
+    return proc, report, manifest
+
+
+@pytest.fixture(scope="session")
+def json_scan(evidence):
+    """`scan --format json --explain --quiet`: the saved scan that `report` re-renders."""
+    out = evidence.parent / "out-json"
+    saved = out / "scan.json"
+    proc = run_cli("scan", str(evidence), "--frames", "4", "-f", "json", "--explain", "-o", str(saved), "-q")
+    assert proc.returncode in (1, 3), proc.stderr
+    assert proc.stdout == ""  # --quiet with --output: nothing on stdout
+    return saved, json.loads(saved.read_text(encoding="utf-8"))

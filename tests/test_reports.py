@@ -1,8 +1,7 @@
 """Reports an investigator can hand on: HTML (also in a real browser), JUnit, SARIF, re-rendering.
 
-Two real CLI scans of one mixed folder (face photo, test-made video, no-face
-image, corrupt file, a face photo with a hostile name and hostile EXIF) feed
-most tests: one straight to HTML, one to JSON with --explain.
+Two real CLI scans of one mixed folder (the ``evidence``, ``html_scan`` and
+``json_scan`` fixtures in conftest.py) feed most tests.
 """
 
 from __future__ import annotations
@@ -18,61 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ASTRONAUT_FACE_BOX, REPO, run_cli
+from tests.conftest import ASTRONAUT_FACE_BOX, CHROMIUM_FLAGS, HOSTILE_EXIF, HOSTILE_NAME, REPO, run_cli
 
-# A file name cannot hold "/", so the name tries its script through an attribute;
-# the EXIF Software tag (which can hold "/") carries the <script> element itself.
-HOSTILE_NAME = "<img src=x onerror=\"document.title='PWNED'\">.jpg"
-HOSTILE_EXIF = "<script>alert(1)</script><script>document.title='PWNED';document.body.dataset.pwned=1</script>"
 SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def evidence(media_dir, tmp_path_factory) -> Path:
-    from PIL import Image
-
-    folder = tmp_path_factory.mktemp("reports") / "evidence"
-    folder.mkdir()
-    for name in ("face.jpg", "noface.png", "corrupt.jpg", "clip.mp4"):
-        shutil.copy(media_dir / name, folder / name)
-    with Image.open(media_dir / "face.jpg") as im:
-        exif = Image.Exif()
-        exif[0x0131] = HOSTILE_EXIF  # Software
-        exif[0x0132] = "2024:01:02 03:04:05"  # DateTime
-        im.save(folder / HOSTILE_NAME, exif=exif, quality=92)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def html_scan(evidence):
-    """`scan --format html --manifest` straight from the evidence, with --verbose."""
-    out = evidence.parent / "out"
-    report, manifest = out / "report.html", out / "manifest.json"
-    proc = run_cli(
-        "scan", str(evidence), "--frames", "4", "-f", "html", "-o", str(report), "--manifest", str(manifest), "-v"
-    )
-    assert proc.returncode in (1, 3), proc.stderr  # the corrupt file alone makes it at least 3
-    return proc, report, manifest
-
-
-@pytest.fixture(scope="module")
-def json_scan(evidence):
-    """`scan --format json --explain --quiet`: the saved scan that `report` re-renders."""
-    out = evidence.parent / "out-json"
-    saved = out / "scan.json"
-    proc = run_cli("scan", str(evidence), "--frames", "4", "-f", "json", "--explain", "-o", str(saved), "-q")
-    assert proc.returncode in (1, 3), proc.stderr
-    assert proc.stdout == ""  # --quiet with --output: nothing on stdout
-    return saved, json.loads(saved.read_text(encoding="utf-8"))
 
 
 class _Page(HTMLParser):
@@ -100,13 +47,18 @@ def test_html_report_sections_faces_timeline_heatmaps(html_scan, evidence):
     proc, report, _ = html_scan
     text = report.read_text(encoding="utf-8")
     page = _parse(text)
-    ids = {a.get("id") for _, a in page.elements}
-    assert {"summary", "counts", "files", "file-index", "details", "controls"} <= ids
-    articles = [a for t, a in page.elements if t == "article"]
+    ids = [a.get("id") for _, a in page.elements if a.get("id")]
+    assert {"findings", "counts", "failed", "files", "file-index", "details", "controls", "appendix"} <= set(ids)
+    order = [ids.index(x) for x in ("findings", "failed", "files", "details", "appendix")]
+    assert order == sorted(order)  # findings first, the model's metadata last
+    articles = [a for t, a in page.elements if t == "article" and a.get("id", "").startswith("file-")]
     assert len(articles) == 5
     categories = [a["data-category"] for a in articles]
     assert categories.count("error") == 1 and categories.count("no_face") == 1
-    assert sum(c in ("fake", "real") for c in categories) == 3  # face, hostile-named face, video
+    assert categories.count("fake") == 3  # face, hostile-named face, video: all over the test's low threshold
+    assert categories[:3] == ["fake"] * 3 and categories[3] == "error"  # flagged, then not analysed, then the rest
+    findings = [a for t, a in page.elements if t == "article" and "finding" in a.get("class", "")]
+    assert len(findings) == 3
     visible = " ".join(page.text)
     import hashlib
 
@@ -115,12 +67,18 @@ def test_html_report_sections_faces_timeline_heatmaps(html_scan, evidence):
         assert digest in visible, name
     assert "Truncated File Read" in visible or "cannot decode" in visible  # the corrupt file's error shows
     assert "deepcheck-lite0" in visible and "verdict threshold" in visible and "val_crop_auc" in visible
+    assert re.search(r"person \d+ over threshold in \d of 4 sampled frames", visible)  # the video's sentence
+    assert "of 4 sampled frames at or over the threshold" in visible
+    appendix = text[text.index('id="appendix"') :]
+    assert not re.search(r"\d\.\d{6,}", appendix)  # numbers rounded for reading (full values stay in the JSON)
     assert "2024:01:02 03:04:05" in visible  # EXIF creation tag in the media details
     # face thumbnails (1 + 1 + 4 faces at 4 frames), one timeline, Grad-CAM heatmaps labelled as an aid
     imgs = [a["src"] for t, a in page.elements if t == "img"]
     assert all(src.startswith("data:image/") for src in imgs)
     assert sum(a.get("alt", "").startswith("face crop") for t, a in page.elements if t == "img") >= 3
-    assert sum(a.get("alt", "").startswith("per-frame score timeline") for t, a in page.elements if t == "img") == 1
+    # the video's timeline shows in its finding and in its details
+    assert sum(a.get("alt", "").startswith("per-frame score timeline") for t, a in page.elements if t == "img") == 2
+    assert sum(a.get("alt", "").startswith("context frame") for t, a in page.elements if t == "img") >= 6
     assert sum(a.get("alt", "").startswith("Grad-CAM") for t, a in page.elements if t == "img") >= 3
     assert "An explanation aid, not proof." in visible
     # --verbose still shows the table with per-face rows on stderr
@@ -184,7 +142,7 @@ def test_html_in_headless_chromium(html_scan, tmp_path):
     assert not any("data-pwned" in a for _, a in page.elements)
     assert not any(k.startswith("on") for _, a in page.elements for k in a)
     assert HOSTILE_NAME in "".join(page.text)
-    assert len([a for t, a in page.elements if t == "article"]) == 5
+    assert len([a for t, a in page.elements if t == "article" and a.get("id", "").startswith("file-")]) == 5
 
     shot = tmp_path / "report.png"
     snap = _chromium(f"--screenshot={shot}", "--window-size=1200,1600", url, tmp=tmp_path)
@@ -201,7 +159,8 @@ def test_report_rerenders_saved_scan_with_faces(json_scan, tmp_path):
     proc = run_cli("report", str(saved), "-f", "html", "-o", str(out), "-q")
     assert proc.returncode == 0, proc.stderr
     page = _parse(out.read_text(encoding="utf-8"))
-    assert len([a for t, a in page.elements if t == "article"]) == len(doc["files"]) == 5
+    articles = [a for t, a in page.elements if t == "article" and a.get("id", "").startswith("file-")]
+    assert len(articles) == len(doc["files"]) == 5
     assert any(a.get("alt", "").startswith("Grad-CAM") for t, a in page.elements if t == "img")
     # the same scan as JSON Lines re-renders too, and `report` to stdout carries only the document
     jsonl = tmp_path / "scan.jsonl"

@@ -1,6 +1,7 @@
-"""Report writers. Each takes a finished ScanReport and returns text; none computes.
+"""Report writers. Each takes a finished ScanReport and returns text (PDF: bytes); none computes.
 
-``FORMATS`` maps a ``--format`` name to its writer.
+``FORMATS`` maps a ``--format`` name to its writer; :func:`render` applies the
+one option a writer takes (the PDF page size).
 """
 
 from __future__ import annotations
@@ -11,15 +12,27 @@ from deepcheck.results import ScanReport
 from deepcheck.writers.html import to_html
 from deepcheck.writers.junit import to_junit
 from deepcheck.writers.machine import to_csv, to_json, to_jsonl
+from deepcheck.writers.pdf import PAGE_SIZES, to_pdf
 from deepcheck.writers.sarif import to_sarif
 
-Writer = Callable[[ScanReport], str]
+Writer = Callable[[ScanReport], "str | bytes"]
 
 FORMATS: dict[str, Writer] = {
     "json": to_json,
     "jsonl": to_jsonl,
     "csv": to_csv,
     "html": to_html,
+    "pdf": to_pdf,
     "junit": to_junit,
     "sarif": to_sarif,
 }
+PICTURE_FORMATS = ("html", "pdf")  # formats that show face pictures: they turn on ScanSettings.explain
+
+__all__ = ["FORMATS", "PAGE_SIZES", "PICTURE_FORMATS", "render"]
+
+
+def render(report: ScanReport, fmt: str, page_size: str = "a4") -> str | bytes:
+    """The report in ``fmt``; ``page_size`` (a4 | letter) applies to PDF only."""
+    if fmt == "pdf":
+        return to_pdf(report, page_size=page_size)
+    return FORMATS[fmt](report)

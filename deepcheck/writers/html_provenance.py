@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from deepcheck.provenance.findings import CODES, source_type
+from deepcheck.report_view import flatten as _flatten
 from deepcheck.results import FileResult, ScanReport
-from deepcheck.writers.html import _flatten, _kv_table, e
+from deepcheck.writers.html import _kv_table, e
 
 SEVERITY_BADGE = {"high": "b-fake", "medium": "b-no_face", "info": "b-skipped"}
 PROMPT_PREVIEW = 300  # characters of a prompt shown before the details block

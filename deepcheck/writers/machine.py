@@ -25,7 +25,7 @@ CSV_COLUMNS = [
 
 
 def _strip_images(obj: dict) -> dict:
-    """Thumbnails and heatmaps belong to the HTML report, not the data formats.
+    """Thumbnails, heatmaps and context frames belong to the HTML/PDF reports, not the data formats.
 
     Only a scan run with ``--explain`` keeps them, so that ``deepcheck report``
     can later re-render its HTML with the face pictures.
@@ -33,6 +33,7 @@ def _strip_images(obj: dict) -> dict:
     if obj.get("settings", {}).get("explain"):
         return obj
     for f in obj.get("files", [obj]):
+        f.pop("context_frames", None)
         for face in f.get("faces", []):
             face.pop("thumbnail", None)
             face.pop("heatmap", None)
