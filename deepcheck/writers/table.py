@@ -79,11 +79,11 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
     table.add_column("verdict", no_wrap=True, min_width=7)
     table.add_column("status", no_wrap=True, overflow="ellipsis", min_width=MIN_STATUS, max_width=status_width)
+    if extra:
+        table.add_column("provenance", no_wrap=True, overflow="ellipsis", max_width=24)
     for v in sorted(view.files, key=lambda v: v.index):  # the terminal keeps scan order, like the progress bar
         f = v.result
         status = f.status if not f.error else f"{f.status}: {one_line(f.error)}"
-    if extra:
-        table.add_column("provenance", no_wrap=True, overflow="ellipsis", max_width=24)
         table.add_row(
             Text(shorten_middle(one_line(v.shown_path), file_width)),
             f.media_type or "-",
