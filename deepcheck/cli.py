@@ -118,27 +118,36 @@ def scan(
     ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
-    from deepcheck.classifier import RUNTIMES, ModelError
-    from deepcheck.evidence import iter_inputs
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck import api
+    from deepcheck.classifier import ModelError
+    from deepcheck.engines.ray_engine import EngineError
     from deepcheck.writers import FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        _fail("--threshold must be between 0 and 1")
-    if frames < 1 or detect_every < 1:
-        _fail("--frames and --detect-every must be at least 1")
-    if max_pixels < 1 or max_decode_seconds < 0:
-        _fail("--max-pixels must be at least 1 and --max-decode-seconds at least 0")
-    if runtime not in RUNTIMES:
-        _fail(f"unknown --runtime {runtime!r}; choose {' or '.join(RUNTIMES)}")
-    if engine not in ("local", "ray"):
-        _fail(f"unknown --engine {engine!r}; choose local or ray")
-    if engine == "local" and (address is not None or ray_actors is not None):
-        _fail("--address and --ray-actors only apply with --engine ray")
-    if (ray_actors is not None and ray_actors < 1) or ray_cpus_per_actor <= 0:
-        _fail("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
+    try:
+        plan = api.plan_scan(
+            frames=frames,
+            threshold=threshold,
+            model=model,
+            crops=crops,
+            engine=engine,
+            min_face_prob=min_face_prob,
+            detect_size=detect_size,
+            detect_every=detect_every,
+            device=device,
+            runtime=runtime,
+            max_pixels=max_pixels,
+            max_decode_seconds=max_decode_seconds,
+            explain=explain or fmt == "html",
+            prefetch=prefetch,
+            journal=False if no_journal else (journal_dir or True),
+            address=address,
+            ray_actors=ray_actors,
+            ray_cpus_per_actor=ray_cpus_per_actor,
+        )
+    except api.UsageError as exc:
+        _fail(str(exc))
     roots = list(paths or [])
     if files_from:
         try:
@@ -149,55 +158,20 @@ def scan(
         _fail("no input: give files or folders, or --files-from")
     if manifest is not None and output is not None and manifest.resolve() == output.resolve():
         _fail("--manifest and --output must be different files")
-    targets = list(iter_inputs(roots))
-    settings = ScanSettings(
-        frames=frames,
-        threshold=threshold,
-        min_face_prob=min_face_prob,
-        detect_size=detect_size,
-        detect_every=detect_every,
-        crops=crops,
-        device=device,
-        runtime=runtime,
-        max_pixels=max_pixels,
-        model=model,
-        max_decode_seconds=max_decode_seconds,
-        explain=explain or fmt == "html",
-    )
-    err = _stderr_console()
     err = _stderr_console()
     _warn_if_inside_evidence(output, roots, err)
-    if engine == "ray":
-        from deepcheck.engines.ray_engine import RayOptions
+    hashed = {}  # the manifest's input hashes, taken once the models are ready and before any analysis
 
-        options = RayOptions(address=address, actors=ray_actors, cpus_per_actor=ray_cpus_per_actor)
-        inputs = _hash_for_manifest(targets, manifest, err, quiet)
-        report = _run_on_ray(
-            targets, roots, settings, options, err, show=not quiet, use_journal=not no_journal, journal_dir=journal_dir
-        )
-    else:
-        from deepcheck.runtime import tune_for_inference
+    def hash_inputs(targets: list[Path]) -> None:
+        hashed["inputs"] = _hash_for_manifest(targets, manifest, err, quiet)
 
-        tune_for_inference()
-        try:
-            analyzer = Analyzer.create(settings)
-        except ModelError as exc:
-            _fail(str(exc))
-        inputs = _hash_for_manifest(targets, manifest, err, quiet)
-        journal = None if no_journal else _open_journal(analyzer, journal_dir, roots, err)
-        report = _run_with_progress(targets, analyzer, err, show=not quiet, journal=journal, prefetch=prefetch)
-        report.tool["engine"] = {"name": "local"}
-        if journal is not None and journal.problem:
-            err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
-        if journal is not None and journal.reused and not quiet:
-            err.print(
-                f"resumed: {journal.reused} of {len(targets)} files taken from the journal {journal.path}",
-                markup=False,
-                soft_wrap=True,
-            )
+    try:
+        report = api.execute(roots, plan, progress=not quiet, log=_notes_to(err, quiet), before_analysis=hash_inputs)
+    except (api.UsageError, ModelError, EngineError) as exc:
+        _fail(str(exc))
     written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose)
     if manifest is not None:
-        _write_manifest(manifest, report, inputs, written, err, quiet)
+        _write_manifest(manifest, report, hashed.get("inputs"), written, err, quiet)
     raise typer.Exit(0 if exit_zero else exit_code(report))
 
 
@@ -213,59 +187,16 @@ def _warn_if_inside_evidence(output: Optional[Path], roots: list[Path], err) -> 
         )
 
 
-def _open_journal(analyzer, journal_dir: Optional[Path], roots: list[Path], err):
-    """The resume journal, never inside the evidence (see deepcheck/journal.py). None when it cannot be."""
-    from deepcheck.journal import Journal, default_dir, inside
+def _notes_to(err, quiet: bool):
+    """The scan's notes on stderr: warnings always, the rest unless --quiet."""
 
-    directory = journal_dir or default_dir()
-    evidence = inside(directory, roots)
-    if evidence is not None:
-        if journal_dir is not None:
-            _fail(f"--journal {journal_dir} is inside the scanned folder {evidence}; choose a folder outside it")
-        err.print(
-            f"warning: the journal folder {directory} is inside the scanned folder {evidence}; "
-            "scanning without a journal (pass --journal DIR elsewhere to be able to resume)",
-            markup=False,
-            soft_wrap=True,
-        )
-        return None
-    try:
-        return Journal.for_analyzer(analyzer, directory)
-    except OSError as exc:
-        err.print(
-            f"warning: no journal (cannot use {directory}: {exc.strerror or exc}); an interrupted scan restarts",
-            markup=False,
-            soft_wrap=True,
-        )
-        return None
+    def note(level: str, message: str) -> None:
+        if level == "warning":
+            err.print(f"warning: {message}", markup=False, soft_wrap=True)
+        elif not quiet:
+            err.print(message, markup=False, soft_wrap=True)
 
-
-def _run_with_progress(targets, analyzer, err, show: bool, journal=None, prefetch: bool = False):
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from deepcheck.pipeline import run_scan
-
-    if not show:
-        return run_scan(targets, analyzer, journal=journal, prefetch=prefetch)
-    with Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=len(targets))
-        return run_scan(
-            targets,
-            analyzer,
-            # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
-            on_file=lambda i, r: bar.update(task, completed=i + 1, description=escape(Path(r.path).name[:40])),
-            journal=journal,
-            prefetch=prefetch,
-        )
+    return note
 
 
 def _write_manifest(path: Path, report, inputs, written, err, quiet: bool) -> None:
@@ -289,46 +220,6 @@ def _hash_for_manifest(targets, manifest: Optional[Path], err, quiet: bool):
     if not quiet:
         err.print(f"hashing {len(targets)} inputs for the manifest", style="dim")
     return hash_inputs(targets)
-
-
-def _run_on_ray(
-    targets, roots, settings, options, err, show: bool, use_journal: bool = True, journal_dir: Optional[Path] = None
-):
-    """The Ray engine with the same progress bar; its failures to start are fatal (exit 2)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from deepcheck.classifier import ModelError
-    from deepcheck.engines.ray_engine import EngineError, open_journal, require_ray, run_scan_ray
-
-    journal = None
-    try:
-        require_ray()
-        journal = open_journal(settings, roots, journal_dir) if use_journal else None
-        if not show:
-            options.log_to_driver = False
-            return run_scan_ray(targets, settings, options, journal)
-        with Progress(
-            TextColumn("scanning on ray"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=len(targets))
-            return run_scan_ray(
-                targets,
-                settings,
-                options,
-                journal,
-                on_file=lambda i, r: bar.update(task, advance=1, description=Path(r.path).name[:40]),
-            )
-    except (EngineError, ModelError) as exc:
-        _fail(str(exc))
-    finally:
-        if journal is not None:
-            journal.close()
 
 
 def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool) -> list:

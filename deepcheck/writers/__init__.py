@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from deepcheck.results import ScanReport
 from deepcheck.writers.html import to_html
@@ -23,3 +24,13 @@ FORMATS: dict[str, Writer] = {
     "junit": to_junit,
     "sarif": to_sarif,
 }
+
+
+def write_report(report: ScanReport, path: Path, fmt: str) -> Path:
+    """Render ``report`` in ``fmt`` and write it to ``path`` atomically; ValueError for an unknown format."""
+    from deepcheck.fileio import atomic_write_text
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    atomic_write_text(path, FORMATS[fmt](report))
+    return path
