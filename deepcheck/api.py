@@ -73,6 +73,8 @@ def plan_scan(
     from deepcheck.pipeline import ScanSettings
 
     run = {name: settings.pop(name) for name in RUN_OPTIONS if name in settings}
+    if run.get("journal", True) is None:  # None, as on the command line without --journal: the default folder
+        run["journal"] = True
     known = {f.name for f in dataclasses.fields(ScanSettings)}
     unknown = sorted(set(settings) - known)
     if unknown:

@@ -180,3 +180,9 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(_python_api_example(), "README.md (Python API)", "exec"), {})
     assert (tmp_path / "report.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_ray_that_cannot_start_raises_runtime_error(media_dir, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(RuntimeError, match="Ray is not installed"):
+        deepcheck.scan(media_dir / "face.jpg", engine="ray")
