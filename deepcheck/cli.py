@@ -139,31 +139,43 @@ def scan(
     ] = "fake",
 ) -> None:
     """Scan photos and videos for manipulated faces."""
-    from deepcheck.classifier import RUNTIMES, ModelError
-    from deepcheck.evidence import iter_inputs
-    from deepcheck.pipeline import ScanSettings
+    from deepcheck import api
+    from deepcheck.classifier import ModelError
+    from deepcheck.engines.ray_engine import EngineError
+    from deepcheck.workers import WorkerError
     from deepcheck.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
         _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
     if page_size not in PAGE_SIZES:
         _fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        _fail("--threshold must be between 0 and 1")
-    if frames < 1 or detect_every < 1 or min_face < 1:
-        _fail("--frames, --detect-every and --min-face must be at least 1")
-    if max_pixels < 1 or max_seconds < 0 or max_memory < 0 or (workers is not None and workers < 1):
-        _fail("--max-pixels and --workers must be at least 1, --max-seconds and --max-memory at least 0")
-    if runtime not in RUNTIMES:
-        _fail(f"unknown --runtime {runtime!r}; choose {' or '.join(RUNTIMES)}")
-    if engine not in ("local", "ray"):
-        _fail(f"unknown --engine {engine!r}; choose local or ray")
-    if engine == "local" and (address is not None or ray_actors is not None):
-        _fail("--address and --ray-actors only apply with --engine ray")
-    if engine == "ray" and workers is not None:
-        _fail("--workers applies to --engine local; use --ray-actors with --engine ray")
-    if (ray_actors is not None and ray_actors < 1) or ray_cpus_per_actor <= 0:
-        _fail("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
+    failing = parse_fail_on(fail_on)
+    try:
+        plan = api.plan_scan(
+            frames=frames,
+            threshold=threshold,
+            model=model,
+            crops=crops,
+            workers=workers,
+            engine=engine,
+            min_face_prob=min_face_prob,
+            detect_size=detect_size,
+            min_face=min_face,
+            detect_every=detect_every,
+            device=device,
+            runtime=runtime,
+            max_pixels=max_pixels,
+            max_seconds=max_seconds,
+            max_memory_mb=max_memory,
+            explain=explain or fmt in PICTURE_FORMATS,
+            c2pa_trust=_check_trust(c2pa_trust),
+            journal=False if no_journal else (journal_dir or True),
+            address=address,
+            ray_actors=ray_actors,
+            ray_cpus_per_actor=ray_cpus_per_actor,
+        )
+    except api.UsageError as exc:
+        _fail(str(exc))
     roots = list(paths or [])
     if files_from:
         try:
@@ -172,64 +184,22 @@ def scan(
             _fail(f"cannot read --files-from {files_from}: {exc}")
     if not roots:
         _fail("no input: give files or folders, or --files-from")
-    failing = parse_fail_on(fail_on)
-    trust_file = _check_trust(c2pa_trust)
     if manifest is not None and output is not None and manifest.resolve() == output.resolve():
         _fail("--manifest and --output must be different files")
-    targets = list(iter_inputs(roots))
-    settings = ScanSettings(
-        frames=frames,
-        threshold=threshold,
-        min_face_prob=min_face_prob,
-        detect_size=detect_size,
-        min_face=min_face,
-        detect_every=detect_every,
-        crops=crops,
-        device=device,
-        runtime=runtime,
-        max_pixels=max_pixels,
-        model=model,
-        max_seconds=max_seconds,
-        max_memory_mb=max_memory,
-        explain=explain or fmt in PICTURE_FORMATS,
-        c2pa_trust=trust_file,
-    )
-    err = _stderr_console()
     err = _stderr_console()
     _warn_if_inside_evidence(output, roots, err)
-    if engine == "ray":
-        from deepcheck.engines.ray_engine import RayOptions
+    hashed = {}  # the manifest's input hashes, taken once the models are ready and before any analysis
 
-        options = RayOptions(address=address, actors=ray_actors, cpus_per_actor=ray_cpus_per_actor)
-        inputs = _hash_for_manifest(targets, manifest, err, quiet)
-        report = _run_on_ray(
-            targets, roots, settings, options, err, show=not quiet, use_journal=not no_journal, journal_dir=journal_dir
-        )
-    else:
-        from deepcheck.engines.local import verified_card
-        from deepcheck.workers import WorkerError
+    def hash_inputs(targets: list[Path]) -> None:
+        hashed["inputs"] = _hash_for_manifest(targets, manifest, err, quiet)
 
-        try:
-            card = verified_card(settings.model)
-        except ModelError as exc:
-            _fail(str(exc))
-        inputs = _hash_for_manifest(targets, manifest, err, quiet)
-        journal = None if no_journal else _open_journal(card, settings, journal_dir, roots, err)
-        try:
-            report = _run_with_progress(targets, settings, card, workers, err, show=not quiet, journal=journal)
-        except (ModelError, WorkerError) as exc:
-            _fail(str(exc))
-        if journal is not None and journal.problem:
-            err.print(f"warning: {journal.problem}", markup=False, soft_wrap=True)
-        if journal is not None and journal.reused and not quiet:
-            err.print(
-                f"resumed: {journal.reused} of {len(targets)} files taken from the journal {journal.path}",
-                markup=False,
-                soft_wrap=True,
-            )
+    try:
+        report = api.execute(roots, plan, progress=not quiet, log=_notes_to(err, quiet), before_analysis=hash_inputs)
+    except (api.UsageError, ModelError, EngineError, WorkerError) as exc:
+        _fail(str(exc))
     written = _emit(report, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
     if manifest is not None:
-        _write_manifest(manifest, report, inputs, written, err, quiet)
+        _write_manifest(manifest, report, hashed.get("inputs"), written, err, quiet)
     raise typer.Exit(0 if exit_zero else exit_code(report, failing))
 
 
@@ -245,60 +215,16 @@ def _warn_if_inside_evidence(output: Optional[Path], roots: list[Path], err) -> 
         )
 
 
-def _open_journal(card, settings, journal_dir: Optional[Path], roots: list[Path], err):
-    """The resume journal, never inside the evidence (see deepcheck/journal.py). None when it cannot be."""
-    from deepcheck.journal import Journal, default_dir, inside
+def _notes_to(err, quiet: bool):
+    """The scan's notes on stderr: warnings always, the rest unless --quiet."""
 
-    directory = journal_dir or default_dir()
-    evidence = inside(directory, roots)
-    if evidence is not None:
-        if journal_dir is not None:
-            _fail(f"--journal {journal_dir} is inside the scanned folder {evidence}; choose a folder outside it")
-        err.print(
-            f"warning: the journal folder {directory} is inside the scanned folder {evidence}; "
-            "scanning without a journal (pass --journal DIR elsewhere to be able to resume)",
-            markup=False,
-            soft_wrap=True,
-        )
-        return None
-    try:
-        return Journal.for_run(card, settings, directory)
-    except OSError as exc:
-        err.print(
-            f"warning: no journal (cannot use {directory}: {exc.strerror or exc}); an interrupted scan restarts",
-            markup=False,
-            soft_wrap=True,
-        )
-        return None
+    def note(level: str, message: str) -> None:
+        if level == "warning":
+            err.print(f"warning: {message}", markup=False, soft_wrap=True)
+        elif not quiet:
+            err.print(message, markup=False, soft_wrap=True)
 
-
-def _run_with_progress(targets, settings, card, workers, err, show: bool, journal=None):
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from deepcheck.engines.local import run_scan_local
-
-    if not show:
-        return run_scan_local(targets, settings, workers=workers, journal=journal, card=card)
-    with Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=len(targets))
-        return run_scan_local(
-            targets,
-            settings,
-            workers=workers,
-            journal=journal,
-            card=card,
-            # escaped: a name such as "[red]x.jpg" is rich markup (restyled, or a MarkupError on "[/]")
-            on_file=lambda i, r: bar.update(task, advance=1, description=escape(Path(r.path).name[:40])),
-        )
+    return note
 
 
 def _write_manifest(path: Path, report, inputs, written, err, quiet: bool) -> None:
@@ -322,46 +248,6 @@ def _hash_for_manifest(targets, manifest: Optional[Path], err, quiet: bool):
     if not quiet:
         err.print(f"hashing {len(targets)} inputs for the manifest", style="dim")
     return hash_inputs(targets)
-
-
-def _run_on_ray(
-    targets, roots, settings, options, err, show: bool, use_journal: bool = True, journal_dir: Optional[Path] = None
-):
-    """The Ray engine with the same progress bar; its failures to start are fatal (exit 2)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from deepcheck.classifier import ModelError
-    from deepcheck.engines.ray_engine import EngineError, open_journal, require_ray, run_scan_ray
-
-    journal = None
-    try:
-        require_ray()
-        journal = open_journal(settings, roots, journal_dir) if use_journal else None
-        if not show:
-            options.log_to_driver = False
-            return run_scan_ray(targets, settings, options, journal)
-        with Progress(
-            TextColumn("scanning on ray"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=len(targets))
-            return run_scan_ray(
-                targets,
-                settings,
-                options,
-                journal,
-                on_file=lambda i, r: bar.update(task, advance=1, description=Path(r.path).name[:40]),
-            )
-    except (EngineError, ModelError) as exc:
-        _fail(str(exc))
-    finally:
-        if journal is not None:
-            journal.close()
 
 
 def _emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool, page_size: str = "a4") -> list:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas
 
 STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED = "ok", "no_face", "error", "skipped"
 
@@ -35,7 +39,10 @@ class PersonResult:
 
 @dataclass
 class FileResult:
-    """Everything the report says about one input file."""
+    """Everything the report says about one input file (the fields of one file in the JSON report).
+
+    ``status`` is ok, no_face, error or skipped; ``score`` and ``verdict`` are None unless it is ok.
+    """
 
     path: str
     media_type: str | None = None  # image | video | None when unknown
@@ -62,10 +69,22 @@ class FileResult:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def to_json(self) -> str:
+        """This record as a JSON object."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per face: frame, time, person, score, detection probability and box (needs pandas)."""
+        from deepcheck.dataframes import faces_frame
+
+        return faces_frame(self)
+
 
 @dataclass
 class ScanReport:
-    """A whole scan: provenance first, then one record per file."""
+    """A whole scan: provenance (tool, model, settings, times) first, then one record per file."""
 
     tool: dict[str, Any]
     model: dict[str, Any]
@@ -112,6 +131,24 @@ class ScanReport:
             "findings_summary": self.findings_summary(),
             "files": [f.to_dict() for f in self.files],
         }
+
+    def to_json(self) -> str:
+        """The JSON report, as ``deepcheck scan --format json`` writes it."""
+        from deepcheck.writers.machine import to_json
+
+        return to_json(self)
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per file, with the CSV report's columns (needs pandas)."""
+        from deepcheck.dataframes import files_frame
+
+        return files_frame(self)
+
+    def write(self, path: str | Path, format: str = "html") -> Path:
+        """Write the report in any ``--format`` but table (html, json, jsonl, csv, junit, sarif), atomically."""
+        from deepcheck.writers import write_report
+
+        return write_report(self, Path(path), format)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanReport:

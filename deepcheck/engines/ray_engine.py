@@ -40,7 +40,7 @@ MAX_WORKER_RESTARTS = 100  # per actor; a crash loop on one node cannot go on fo
 CONNECT_TIMEOUT_S = 10.0
 
 
-class EngineError(Exception):
+class EngineError(RuntimeError):
     """The Ray engine cannot run (no Ray, no cluster, workers cannot start); fatal for the scan."""
 
 

@@ -7,6 +7,7 @@ one option a writer takes (the PDF page size).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from deepcheck.results import ScanReport
 from deepcheck.writers.html import to_html
@@ -28,7 +29,7 @@ FORMATS: dict[str, Writer] = {
 }
 PICTURE_FORMATS = ("html", "pdf")  # formats that show face pictures: they turn on ScanSettings.explain
 
-__all__ = ["FORMATS", "PAGE_SIZES", "PICTURE_FORMATS", "render"]
+__all__ = ["FORMATS", "PAGE_SIZES", "PICTURE_FORMATS", "render", "write_report"]
 
 
 def render(report: ScanReport, fmt: str, page_size: str = "a4") -> str | bytes:
@@ -36,3 +37,17 @@ def render(report: ScanReport, fmt: str, page_size: str = "a4") -> str | bytes:
     if fmt == "pdf":
         return to_pdf(report, page_size=page_size)
     return FORMATS[fmt](report)
+
+
+def write_report(report: ScanReport, path: Path, fmt: str, page_size: str = "a4") -> Path:
+    """Render ``report`` in ``fmt`` and write it to ``path`` atomically; ValueError for an unknown format."""
+    from deepcheck.fileio import atomic_write_bytes, atomic_write_text
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    data = render(report, fmt, page_size)
+    if isinstance(data, bytes):
+        atomic_write_bytes(path, data)
+    else:
+        atomic_write_text(path, data)
+    return path

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from deepcheck.provenance import finding_codes
-from deepcheck.results import ScanReport
+from deepcheck.results import FileResult, ScanReport
 
 CSV_COLUMNS = [
     "path",
@@ -53,24 +54,28 @@ def to_jsonl(report: ScanReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def file_row(f: FileResult) -> dict[str, Any]:
+    """One file as the CSV report's columns (None where unknown); the DataFrame view uses the same."""
+    return {
+        "path": f.path,
+        "media_type": f.media_type,
+        "status": f.status,
+        "score": f.score,
+        "verdict": f.verdict,
+        "faces": len(f.faces),
+        "frames_analyzed": f.frames_analyzed,
+        "sha256": f.sha256,
+        "size_bytes": f.size_bytes,
+        "error": f.error,
+        "findings": ";".join(finding_codes(f.provenance)),
+    }
+
+
 def to_csv(report: ScanReport) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for f in report.files:
-        writer.writerow(
-            [
-                f.path,
-                f.media_type or "",
-                f.status,
-                "" if f.score is None else f.score,
-                f.verdict or "",
-                len(f.faces),
-                "" if f.frames_analyzed is None else f.frames_analyzed,
-                f.sha256 or "",
-                "" if f.size_bytes is None else f.size_bytes,
-                f.error or "",
-                ";".join(finding_codes(f.provenance)),
-            ]
-        )
+        row = file_row(f)
+        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
     return buf.getvalue()

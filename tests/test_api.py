@@ -1,0 +1,188 @@
+"""The Python API (README.md, "Python API"): the CLI's scan as functions and objects, on real inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import deepcheck
+from deepcheck.writers.machine import CSV_COLUMNS
+from tests.conftest import REPO, run_cli
+
+PUBLIC = ["FileResult", "ModelError", "ScanReport", "Scanner", "load_model", "scan"]
+UNTIMED = ("started", "finished")  # the only fields of a report that differ between two runs
+
+
+def _mixed(media_dir: Path, tmp_path: Path) -> Path:
+    """A photo with a face, a test-made video, a no-face image and a corrupt file."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    for name in ("face.jpg", "clip.mp4", "noface.png", "corrupt.jpg"):
+        shutil.copy(media_dir / name, folder / name)
+    return folder
+
+
+def _untimed(doc: dict) -> dict:
+    doc = {k: v for k, v in doc.items() if k not in UNTIMED}
+    doc["files"] = [{k: v for k, v in f.items() if k != "seconds"} for f in doc["files"]]
+    return doc
+
+
+def _python_api_example() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_public_names_are_exactly_those_documented():
+    assert deepcheck.__all__ == PUBLIC
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `deepcheck\.(\w+)", section, re.M))  # the rows of its table
+    assert documented == set(PUBLIC)
+    for name in PUBLIC:
+        assert getattr(deepcheck, name).__doc__, name
+    assert sorted(dir(deepcheck)) == sorted([*PUBLIC, "__version__"])
+    with pytest.raises(AttributeError):
+        deepcheck.pipeline_internals  # noqa: B018
+    assert (REPO / "deepcheck" / "py.typed").is_file()
+
+
+def test_import_is_cheap():
+    """`import deepcheck` (and reaching the public names) loads neither torch nor OpenCV."""
+    code = (
+        "import sys, deepcheck; [getattr(deepcheck, n) for n in deepcheck.__all__]; "
+        "print(sorted(m for m in ('torch', 'cv2', 'deepcheck.pipeline') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_api_and_cli_give_the_same_report(media_dir, tmp_path):
+    folder = _mixed(media_dir, tmp_path)
+    proc = run_cli("scan", str(folder), "-f", "json", "--frames", "4", "--no-journal", "-q")
+    cli_doc = json.loads(proc.stdout)
+    seen = []
+    report = deepcheck.scan(folder, frames=4, journal=False, progress=lambda done, total, r: seen.append((done, total)))
+    api_doc = json.loads(report.to_json())
+    assert _untimed(api_doc) == _untimed(cli_doc)
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    status = {Path(f.path).name: f.status for f in report.files}
+    assert status == {"face.jpg": "ok", "clip.mp4": "ok", "noface.png": "no_face", "corrupt.jpg": "error"}
+    assert report.tool["engine"] == {"name": "local"} == cli_doc["tool"]["engine"]
+    assert proc.returncode == (1 if report.summary()["fake"] else 3)  # the CLI's exit code reads the same report
+
+    df = report.to_dataframe()
+    assert list(df.columns) == CSV_COLUMNS
+    rows = {Path(row["path"]).name: row for row in df.to_dict("records")}
+    files = {Path(f["path"]).name: f for f in api_doc["files"]}
+    assert rows["face.jpg"]["score"] == files["face.jpg"]["score"] and rows["face.jpg"]["verdict"]
+    assert rows["corrupt.jpg"]["status"] == "error" and rows["corrupt.jpg"]["error"] == files["corrupt.jpg"]["error"]
+    clip = next(f for f in report.files if f.path.endswith("clip.mp4"))
+    faces = clip.to_dataframe()
+    assert len(faces) == len(clip.faces) > 0 and list(faces["score"]) == [f.score for f in clip.faces]
+    assert json.loads(clip.to_json()) == clip.to_dict()
+
+    html = report.write(tmp_path / "report.html")
+    assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    report.write(tmp_path / "report.csv", format="csv")
+    assert (tmp_path / "report.csv").read_text(encoding="utf-8").startswith("path,media_type,status")
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        report.write(tmp_path / "report.pdf", format="pdf")
+
+
+def test_scanner_loads_the_models_once(media_dir, monkeypatch):
+    import deepcheck.classifier
+    import deepcheck.pipeline
+
+    loads, detectors = [], []
+    real_load, real_detector = deepcheck.classifier.load_model, deepcheck.pipeline.FaceDetector
+
+    def counting_load(*args, **kwargs):
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    class CountingDetector(real_detector):
+        def __init__(self, *args, **kwargs):
+            detectors.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(deepcheck.classifier, "load_model", counting_load)
+    monkeypatch.setattr(deepcheck.pipeline, "FaceDetector", CountingDetector)
+    scanner = deepcheck.Scanner(frames=4, journal=False)
+    names = ["face.jpg", "noface.png", "corrupt.jpg", "clip.mp4", "face.jpg"]
+    singles = [scanner.scan_file(media_dir / name) for name in names]
+    report = scanner.scan([media_dir / name for name in names[:4]])
+    assert len(loads) == 1 and len(detectors) == 1  # five files and a scan of four: one model load
+    assert [r.status for r in singles] == ["ok", "no_face", "error", "ok", "ok"]
+    assert singles[0].score == singles[4].score == report.files[0].score
+    assert [r.to_dict() | {"seconds": 0} for r in singles[:4]] == [r.to_dict() | {"seconds": 0} for r in report.files]
+    assert report.model["sha256"] == scanner.model.card.sha256 and report.settings == scanner.settings
+    assert report.model["threshold"] == scanner.threshold == scanner.model.card.threshold
+
+
+def test_bad_options_raise_value_error_with_the_cli_message(media_dir):
+    face = media_dir / "face.jpg"
+    cases = [
+        ({"threshold": 1.5}, "--threshold must be between 0 and 1"),
+        ({"frames": 0}, "--frames and --detect-every must be at least 1"),
+        ({"runtime": "tensorrt"}, "unknown --runtime 'tensorrt'"),
+        ({"engine": "spark"}, "unknown --engine 'spark'"),
+        ({"address": "head:6379"}, "--address and --ray-actors only apply with --engine ray"),
+        ({"workers": 0}, "workers"),
+    ]
+    for options, message in cases:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            deepcheck.scan(face, **options)
+    with pytest.raises(ValueError, match="no input"):
+        deepcheck.scan([])
+    with pytest.raises(TypeError, match="unknown scan option"):
+        deepcheck.scan(face, frame=4)
+    with pytest.raises(ValueError, match="engine='ray'"):
+        deepcheck.Scanner(engine="ray")
+    proc = run_cli("scan", str(face), "--threshold", "1.5")
+    assert proc.returncode == 2 and "--threshold must be between 0 and 1" in proc.stderr
+
+
+def test_a_tampered_model_raises_model_error(media_dir, tmp_path):
+    from deepcheck.classifier import DEFAULT_MODEL, MODELS_DIR
+
+    card = json.loads((MODELS_DIR / f"{DEFAULT_MODEL}.json").read_text())
+    data = bytearray((MODELS_DIR / card["weights_file"]).read_bytes())
+    data[len(data) // 3] ^= 0x01  # one flipped bit
+    (tmp_path / card["weights_file"]).write_bytes(bytes(data))
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    with pytest.raises(deepcheck.ModelError, match="do not match their card"):
+        deepcheck.load_model(tmp_path / "card.json")
+    with pytest.raises(deepcheck.ModelError, match="do not match their card"):
+        deepcheck.scan(media_dir / "face.jpg", model=tmp_path / "card.json")
+    model = deepcheck.load_model()
+    assert model.card.name == DEFAULT_MODEL and model.card.sha256 == card["sha256"]
+
+
+def test_missing_pandas_is_explained(media_dir, monkeypatch):
+    report = deepcheck.ScanReport(tool={}, model={}, settings={}, started="")
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
+    with pytest.raises(ImportError, match="pip install pandas"):
+        report.to_dataframe()
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    """The README's example, run as written, from a folder holding a copy of examples/."""
+    pytest.importorskip("pandas")
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_python_api_example(), "README.md (Python API)", "exec"), {})
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_ray_that_cannot_start_raises_runtime_error(media_dir, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(RuntimeError, match="Ray is not installed"):
+        deepcheck.scan(media_dir / "face.jpg", engine="ray")
