@@ -145,7 +145,7 @@ class ScanReport:
         return files_frame(self)
 
     def write(self, path: str | Path, format: str = "html") -> Path:
-        """Write the report in any ``--format`` but table (html, json, jsonl, csv, junit, sarif), atomically."""
+        """Write the report in any ``--format`` but table (html, pdf, json, jsonl, csv, junit, sarif), atomically."""
         from deepcheck.writers import write_report
 
         return write_report(self, Path(path), format)

@@ -75,7 +75,7 @@ def test_api_and_cli_give_the_same_report(media_dir, tmp_path):
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     status = {Path(f.path).name: f.status for f in report.files}
     assert status == {"face.jpg": "ok", "clip.mp4": "ok", "noface.png": "no_face", "corrupt.jpg": "error"}
-    assert report.tool["engine"] == {"name": "local"} == cli_doc["tool"]["engine"]
+    assert report.tool["engine"]["name"] == "local" == cli_doc["tool"]["engine"]["name"]  # supervised workers
     assert proc.returncode == (1 if report.summary()["fake"] else 3)  # the CLI's exit code reads the same report
 
     df = report.to_dataframe()
@@ -93,8 +93,9 @@ def test_api_and_cli_give_the_same_report(media_dir, tmp_path):
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     report.write(tmp_path / "report.csv", format="csv")
     assert (tmp_path / "report.csv").read_text(encoding="utf-8").startswith("path,media_type,status")
-    with pytest.raises(ValueError, match="unknown format 'pdf'"):
-        report.write(tmp_path / "report.pdf", format="pdf")
+    assert report.write(tmp_path / "report.pdf", format="pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match="unknown format 'docx'"):
+        report.write(tmp_path / "report.docx", format="docx")
 
 
 def test_scanner_loads_the_models_once(media_dir, monkeypatch):
@@ -131,7 +132,8 @@ def test_bad_options_raise_value_error_with_the_cli_message(media_dir):
     face = media_dir / "face.jpg"
     cases = [
         ({"threshold": 1.5}, "--threshold must be between 0 and 1"),
-        ({"frames": 0}, "--frames and --detect-every must be at least 1"),
+        ({"frames": 0}, "--frames, --detect-every and --min-face must be at least 1"),
+        ({"max_memory_mb": -1}, "--max-seconds and --max-memory at least 0"),
         ({"runtime": "tensorrt"}, "unknown --runtime 'tensorrt'"),
         ({"engine": "spark"}, "unknown --engine 'spark'"),
         ({"address": "head:6379"}, "--address and --ray-actors only apply with --engine ray"),
