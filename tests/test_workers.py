@@ -45,7 +45,7 @@ def test_crash_time_limit_and_memory_limit_each_give_their_record(tmp_path, medi
     faults = "decoding:a_crash:SEGV,decoding:c_hang:hang,decoding:d_grow:grow"
     proc = run_cli(
         "scan", str(folder), "-f", "json", "--no-journal", "--workers", "2", "--frames", "4",
-        "--max-seconds", "1", "--max-memory", "2500",
+        "--max-seconds", "1", "--max-memory", "1000",
         env={"DEEPCHECK_TEST_FAULT": faults},
     )  # fmt: skip
     assert proc.returncode == 3, proc.stderr[-3000:]  # complete report, some files not analysed
@@ -60,11 +60,11 @@ def test_crash_time_limit_and_memory_limit_each_give_their_record(tmp_path, medi
     assert face["status"] == "ok" and face["verdict"] in ("real", "fake")
     assert hang["status"] == "error"
     assert "over the time limit of 1 s per file (--max-seconds)" in hang["error"] and "while decoding" in hang["error"]
-    assert grow["status"] == "error" and "memory limit of 2,500 MB (--max-memory)" in grow["error"]
+    assert grow["status"] == "error" and "memory limit of 1,000 MB (--max-memory)" in grow["error"]
     engine = doc["tool"]["engine"]
     assert engine["name"] == "local"
     assert engine["worker_deaths"] == 4 and engine["retried"] == 1  # the crash is tried once more; limits are not
-    assert doc["settings"]["max_seconds"] == 1 and doc["settings"]["max_memory_mb"] == 2500
+    assert doc["settings"]["max_seconds"] == 1 and doc["settings"]["max_memory_mb"] == 1000
 
 
 def test_reports_are_identical_whatever_the_number_of_workers(tmp_path, media_dir, analyzer):
