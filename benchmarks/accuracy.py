@@ -24,7 +24,7 @@ import numpy as np
 from deepcheck.augment import down_up, jpeg
 from deepcheck.classifier import load_model
 from deepcheck.datasets import list_labelled
-from deepcheck.media import read_crop_rgb
+from deepcheck.images import read_crop_rgb
 from deepcheck.metrics import detection_metrics
 
 CONDITIONS = {

@@ -61,7 +61,7 @@ def runtime_agreement(val: Path) -> dict:
 
     from deepcheck.classifier import load_model
     from deepcheck.datasets import list_labelled
-    from deepcheck.media import read_crop_rgb
+    from deepcheck.images import read_crop_rgb
 
     samples = list_labelled(val)
     labels = np.array([s.label for s in samples])

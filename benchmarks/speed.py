@@ -131,7 +131,7 @@ def _cpu_of(pids: list[int]) -> float:
 
 def decode_floor(paths: list[Path], frames: int) -> float:
     """Seconds per clip to read the stream once and keep the sampled frames: nothing can be faster."""
-    from deepcheck.media import VideoReader, read_samples
+    from deepcheck.video import VideoReader, read_samples
 
     per = []
     for p in paths:
@@ -200,7 +200,7 @@ class Reference:
         import numpy as np
         import torch
 
-        from deepcheck.media import VideoReader, read_samples
+        from deepcheck.video import VideoReader, read_samples
 
         with VideoReader(path) as reader:
             info = reader.info("mp4")

@@ -13,7 +13,7 @@ import numpy as np
 
 from deepcheck.classifier import Classifier, calibrate
 from deepcheck.datasets import Sample
-from deepcheck.media import read_crop_rgb
+from deepcheck.images import read_crop_rgb
 from deepcheck.metrics import detection_metrics, fit_temperature, threshold_for_fpr
 
 

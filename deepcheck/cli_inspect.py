@@ -45,13 +45,13 @@ def inspect(
     fmt: Annotated[str, typer.Option("--format", "-f", help="tree | json.")] = "tree",
 ) -> None:
     """Show what one file declares about how it was made (C2PA, XMP, EXIF, generator text, tags); no models."""
-    from deepcheck.cli import EXIT_INCOMPLETE, _check_trust, _fail
+    from deepcheck.cli_common import EXIT_INCOMPLETE, check_trust, fail
     from deepcheck.evidence import NotRegularFile, describe_os_error
     from deepcheck.provenance import read_trust
 
     if fmt not in ("tree", "json"):
-        _fail(f"unknown --format {fmt!r}; choose tree or json")
-    trust = read_trust(_check_trust(c2pa_trust))
+        fail(f"unknown --format {fmt!r}; choose tree or json")
+    trust = read_trust(check_trust(c2pa_trust))
     try:
         doc = inspect_file(file, trust)
     except NotRegularFile as exc:

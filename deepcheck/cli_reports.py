@@ -53,29 +53,29 @@ def report(
     ] = False,
 ) -> None:
     """Re-render a saved scan in another format, without re-analysing (exit 0, or 2 on a usage error)."""
-    from deepcheck.cli import _emit, _fail, _stderr_console
+    from deepcheck.cli_common import emit, fail, stderr_console
     from deepcheck.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
 
     if fmt != "table" and fmt not in FORMATS:
-        _fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
+        fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
     if page_size not in PAGE_SIZES:
-        _fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
+        fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
     if manifest is not None and output is None:
-        _fail("--manifest needs --output: only a report written to a file can be re-checked")
+        fail("--manifest needs --output: only a report written to a file can be re-checked")
     try:
         scan = load_scan(scan_file)
     except OSError as exc:
-        _fail(f"cannot read {scan_file}: {exc.strerror or exc}")
+        fail(f"cannot read {scan_file}: {exc.strerror or exc}")
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        _fail(f"{scan_file}: {exc}")
-    err = _stderr_console()
+        fail(f"{scan_file}: {exc}")
+    err = stderr_console()
     pictures = any(face.thumbnail for f in scan.files for face in f.faces)
     if fmt in PICTURE_FORMATS and not quiet and scan.files and not pictures:
         err.print(f"note: this scan holds no face images (saved without --explain); the {fmt} lists scores only")
     try:
-        written = _emit(scan, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
+        written = emit(scan, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        fail(f"cannot write {output}: {exc.strerror or exc}")
     if manifest is not None:
         from deepcheck.custody import ManifestError, add_report, report_entry
 
@@ -83,7 +83,7 @@ def report(
         try:
             add_report(manifest, report_entry(path, written_fmt))
         except (ManifestError, OSError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
         if not quiet:
             err.print(f"report recorded in {manifest}")
 
@@ -94,17 +94,17 @@ def verify(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only what changed or is missing.")] = False,
 ) -> None:
     """Re-hash the evidence and reports in a manifest: exit 0 all match, 1 changed/missing, 2 usage error."""
-    from deepcheck.cli import EXIT_CLEAN, EXIT_FLAGGED, _fail
+    from deepcheck.cli_common import EXIT_CLEAN, EXIT_FLAGGED, fail
     from deepcheck.custody import FAILED_STATES, ManifestError, read_manifest
     from deepcheck.custody import verify as run_verify
     from deepcheck.fileio import sha256_file
 
     if fmt not in ("text", "json"):
-        _fail(f"unknown --format {fmt!r}; choose text or json")
+        fail(f"unknown --format {fmt!r}; choose text or json")
     try:
         data = read_manifest(manifest)
     except ManifestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     checks = run_verify(data)
     failed = [c for c in checks if c.state in FAILED_STATES]
     counts: dict[str, int] = {}

@@ -14,7 +14,9 @@ import cv2
 from deepcheck.card import Framing
 from deepcheck.datasets import Sample
 from deepcheck.faces import FaceDetector, cut_crop
-from deepcheck.media import VideoReader, load_image, sample_frames, sniff
+from deepcheck.images import load_image
+from deepcheck.media import sniff
+from deepcheck.video import VideoReader, sample_frames
 
 
 def extract_crops(

@@ -18,6 +18,7 @@ from deepcheck import scoring
 from deepcheck.classifier import Classifier
 from deepcheck.evidence import NotRegularFile, describe_os_error, display_path, file_kind, open_evidence
 from deepcheck.faces import FaceDetector, cut_crop
+from deepcheck.images import load_image
 from deepcheck.media import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_SECONDS,
@@ -26,9 +27,6 @@ from deepcheck.media import (
     Frame,
     MediaError,
     MediaInfo,
-    VideoReader,
-    load_image,
-    read_samples,
     sniff_bytes,
 )
 from deepcheck.provenance import read_provenance, read_trust
@@ -42,6 +40,7 @@ from deepcheck.results import (
     ScanReport,
 )
 from deepcheck.tracking import detect_tracked
+from deepcheck.video import VideoReader, read_samples
 
 if TYPE_CHECKING:
     from deepcheck.journal import Journal

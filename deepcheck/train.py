@@ -25,7 +25,7 @@ from deepcheck.augment import evidence_augment
 from deepcheck.card import Framing, ModelCard
 from deepcheck.datasets import Sample
 from deepcheck.fileio import atomic_write_text, sha256_file
-from deepcheck.media import read_crop_rgb
+from deepcheck.images import read_crop_rgb
 
 # ImageNet preprocessing of the TF EfficientNet-Lite weights: (x - 127) / 128.
 LITE_MEAN = [127.0, 127.0, 127.0]

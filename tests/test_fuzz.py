@@ -16,8 +16,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deepcheck.media import MediaError, VideoReader, load_image, read_samples, sniff
+from deepcheck.images import load_image
+from deepcheck.media import MediaError, sniff
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
+from deepcheck.video import VideoReader, read_samples
 from tests import hostile_corpus
 
 MAGICS = [b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"BM", b"II*\x00",

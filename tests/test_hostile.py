@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from deepcheck.evidence import iter_inputs, open_evidence
-from deepcheck.media import VideoReader, read_samples
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
+from deepcheck.video import VideoReader, read_samples
 from tests import hostile_corpus
 from tests.conftest import ASTRONAUT_FACE_BOX, iou, run_cli, unprivileged
 
@@ -157,7 +157,8 @@ def test_whole_corpus_through_cli(corpus):
 def test_pixel_limit_is_configurable_and_refuses_before_allocating(corpus):
     import resource
 
-    from deepcheck.media import MediaError, load_image
+    from deepcheck.images import load_image
+    from deepcheck.media import MediaError
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(MediaError, match="refused before decoding"):
@@ -195,7 +196,8 @@ def test_very_long_video_sampling_is_bounded(tmp_path):
 
     import cv2
 
-    from deepcheck.media import MediaError, sample_indices
+    from deepcheck.media import MediaError
+    from deepcheck.video import sample_indices
 
     path = tmp_path / "long.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))

@@ -6,7 +6,9 @@ import numpy as np
 
 from deepcheck.card import Framing
 from deepcheck.faces import crop_box, cut_crop
-from deepcheck.media import VideoReader, load_image, sample_frames, sample_indices, sniff
+from deepcheck.images import load_image
+from deepcheck.media import sniff
+from deepcheck.video import VideoReader, sample_frames, sample_indices
 
 
 def test_sample_indices_spread_and_bounded():

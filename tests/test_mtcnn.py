@@ -19,9 +19,9 @@ import pytest
 
 from deepcheck.classifier import MODELS_DIR, ModelError, load_model
 from deepcheck.faces import load_mtcnn
-from deepcheck.media import VideoReader, read_samples
 from deepcheck.mtcnn import Mtcnn
 from deepcheck.onnx_runtime import VerificationError
+from deepcheck.video import VideoReader, read_samples
 from tests.conftest import REPO, write_face_video
 
 BOX_PX = 1.0

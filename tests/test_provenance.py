@@ -228,7 +228,7 @@ def test_scan_reports_findings_beside_the_verdict(scanned):
 
 
 def test_fail_on_chooses_what_sets_exit_1(scanned):
-    from deepcheck.cli import exit_code
+    from deepcheck.cli_common import exit_code
     from deepcheck.results import ScanReport
 
     proc, doc, _, _ = scanned

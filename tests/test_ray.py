@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from deepcheck.engines.journal import JsonlJournal, journal_key
-from deepcheck.media import iter_inputs
+from deepcheck.evidence import iter_inputs
 from deepcheck.pipeline import ScanSettings, run_scan
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
 from deepcheck.writers import FORMATS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepcheck import scoring
-from deepcheck.media import iter_inputs
+from deepcheck.evidence import iter_inputs
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
 from tests.conftest import ASTRONAUT_FACE_BOX, iou
 

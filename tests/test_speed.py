@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from deepcheck.media import VideoReader, read_samples
 from deepcheck.pipeline import Analyzer, run_scan
 from deepcheck.tracking import detect_tracked, key_indices
+from deepcheck.video import VideoReader, read_samples
 from tests.conftest import iou, write_face_video
 
 BOX_IOU = 0.8  # a face found by tracking overlaps the per-frame box at least this much
