@@ -66,6 +66,9 @@ def open_session(data: bytes, threads: int | None = None):
     options.log_severity_level = 3
     # idle threads sleep instead of spinning: on a shared 2-core machine spinning measured 1.5x slower
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # no arena: MTCNN's pyramid feeds many input shapes and the arena keeps the largest of each
+    # (peak RSS on two 1080p clips 1.79 GB with it, 1.12 GB without; same scores, no slower)
+    options.enable_cpu_mem_arena = False
     try:
         return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # a runtime too old for the file's opset, a corrupt graph
