@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from deepcheck.card import ModelCard
-from deepcheck.fileio import sha256_bytes
+from deepcheck.fileio import VerificationError, read_verified
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = "deepcheck-lite0"
@@ -162,24 +162,11 @@ def verify_weights(card: ModelCard, weights: Path) -> None:
 
 
 def read_verified_weights(card: ModelCard, weights: Path) -> bytes:
-    """The weights' bytes, read once and checked against the card's SHA-256.
-
-    Loading from these same bytes (not from the path again) means a file
-    swapped between the check and the load can never be unpickled.
-    """
-    if not weights.is_file():
-        raise ModelError(f"weights file missing: {weights}")
+    """The weights' bytes, read once and checked against the card's SHA-256 (fileio.read_verified)."""
     try:
-        data = weights.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read weights {weights}: {exc.strerror or exc}") from exc
-    actual = sha256_bytes(data)
-    if not card.sha256 or actual != card.sha256:
-        raise ModelError(
-            f"weights {weights} do not match their card: sha256 {actual[:16]}… != {(card.sha256 or '(none)')[:16]}…; "
-            "refusing to load a tampered or unknown model"
-        )
-    return data
+        return read_verified(weights, card.sha256, "weights")
+    except VerificationError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 RUNTIMES = ("onnx", "torch")
@@ -215,7 +202,7 @@ def _load_model_cached(name_or_path: str, device: str, runtime: str = "torch") -
 
 def _open_onnx(classifier: Classifier) -> str | None:
     """Attach the card's verified ONNX session; the reason PyTorch is used instead where that cannot be."""
-    from deepcheck.onnx_runtime import OnnxRunner, OnnxUnavailable, VerificationError, read_verified
+    from deepcheck.onnx_runtime import OnnxRunner, OnnxUnavailable
 
     card = classifier.card
     export = f"`deepcheck export --model {classifier.card_path}` makes it"
@@ -232,7 +219,7 @@ def _open_onnx(classifier: Classifier) -> str | None:
     if not path.is_file():
         return f"the ONNX file {path} is missing ({export}); PyTorch is used instead"
     try:
-        data = read_verified(path, card.onnx_sha256)
+        data = read_verified(path, card.onnx_sha256, "ONNX file")
     except VerificationError as exc:
         raise ModelError(str(exc)) from exc
     try:

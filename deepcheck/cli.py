@@ -9,7 +9,17 @@ from typing import Annotated, Optional
 import typer
 
 from deepcheck import __version__
-from deepcheck.cli_common import check_trust, emit, exit_code, fail, parse_fail_on, stderr_console
+from deepcheck.cli_common import (
+    FormatOption,
+    OutputOption,
+    PageSizeOption,
+    check_trust,
+    emit,
+    exit_code,
+    fail,
+    parse_fail_on,
+    stderr_console,
+)
 
 app = typer.Typer(
     name="deepcheck",
@@ -48,13 +58,9 @@ def scan(
     files_from: Annotated[
         Optional[str], typer.Option("--files-from", help="Read paths, one per line, from FILE (- for stdin).")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
-    ] = "table",
-    output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
-    ] = None,
-    page_size: Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")] = "a4",
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    page_size: PageSizeOption = "a4",
     threshold: Annotated[
         Optional[float], typer.Option(help="Verdict threshold on the calibrated score (default: the model card's).")
     ] = None,

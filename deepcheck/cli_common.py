@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_FATAL, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+# The report options that `scan` and `report` share, spelt once.
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
+]
+OutputOption = Annotated[
+    Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+]
+PageSizeOption = Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")]
 
 
 def fail(message: str) -> None:

@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from deepcheck.cli_common import FormatOption, OutputOption, PageSizeOption
+
 
 def load_scan(path: Path):
     """A ScanReport from a saved ``--format json`` document or ``--format jsonl`` stream."""
@@ -36,13 +38,9 @@ def report(
     scan_file: Annotated[
         Path, typer.Argument(help="A saved scan: `scan --format json` or `--format jsonl` output (- for stdin).")
     ],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
-    ] = "table",
-    output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
-    ] = None,
-    page_size: Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")] = "a4",
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    page_size: PageSizeOption = "a4",
     manifest: Annotated[
         Optional[Path],
         typer.Option("--manifest", help="Add the written report's SHA-256 to this existing scan manifest."),

@@ -94,7 +94,8 @@ class FaceDetector:
 def load_mtcnn() -> Mtcnn:
     """MTCNN's verified networks, once per process; ModelError when they cannot be run."""
     from deepcheck.classifier import MODELS_DIR, ModelError
-    from deepcheck.onnx_runtime import OnnxUnavailable, VerificationError
+    from deepcheck.fileio import VerificationError
+    from deepcheck.onnx_runtime import OnnxUnavailable
 
     try:
         return Mtcnn(MODELS_DIR)

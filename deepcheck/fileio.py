@@ -27,6 +27,31 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class VerificationError(Exception):
+    """A file that a card names is missing, unreadable, or not the one the card's SHA-256 names."""
+
+
+def read_verified(path: Path, sha256: str | None, what: str = "file") -> bytes:
+    """The file's bytes, read once and checked against the card's SHA-256.
+
+    Callers load from these same bytes (not from the path again), so a file swapped between
+    the check and the load is never run or unpickled.
+    """
+    if not path.is_file():
+        raise VerificationError(f"{what} missing: {path}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise VerificationError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    actual = sha256_bytes(data)
+    if not sha256 or actual != sha256:
+        raise VerificationError(
+            f"{what} {path} does not match its card: sha256 {actual[:16]}… != {(sha256 or '(none)')[:16]}…; "
+            "refusing to load a tampered or unknown file"
+        )
+    return data
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder and a rename."""
     path = Path(path)

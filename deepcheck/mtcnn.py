@@ -27,7 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deepcheck.onnx_runtime import open_session, read_verified
+from deepcheck.fileio import VerificationError, read_verified
+from deepcheck.onnx_runtime import open_session
 
 THRESHOLDS = (0.6, 0.7, 0.7)  # P-Net, R-Net, O-Net face probabilities (facenet-pytorch's defaults)
 FACTOR = 0.709  # pyramid step
@@ -39,15 +40,14 @@ class Mtcnn:
     """The three verified ONNX networks and the algorithm around them."""
 
     def __init__(self, models_dir: Path, threads: int | None = None):
-        from deepcheck.onnx_runtime import VerificationError
-
         try:
             card = json.loads((models_dir / CARD).read_text(encoding="utf-8"))
             entries = {name: card["files"][name] for name in ("pnet", "rnet", "onet")}
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise VerificationError(f"MTCNN card {models_dir / CARD} is missing or not valid: {exc}") from exc
         self.pnet, self.rnet, self.onet = (
-            open_session(read_verified(models_dir / e["file"], e.get("sha256")), threads) for e in entries.values()
+            open_session(read_verified(models_dir / e["file"], e.get("sha256"), "ONNX file"), threads)
+            for e in entries.values()
         )
 
     def detect(self, imgs: np.ndarray, min_size: float = 20.0) -> list[tuple[np.ndarray, np.ndarray]]:

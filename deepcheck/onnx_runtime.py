@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
-
-from deepcheck.fileio import sha256_bytes
 
 
 class OnnxUnavailable(Exception):
     """ONNX Runtime cannot run this model here; the caller falls back to PyTorch."""
-
-
-class VerificationError(Exception):
-    """An ONNX file is missing, unreadable, or not the one its card names."""
 
 
 def inference_threads() -> int:
@@ -35,23 +28,6 @@ def inference_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def read_verified(path: Path, sha256: str | None) -> bytes:
-    """The file's bytes, read once and checked against the card's SHA-256."""
-    if not path.is_file():
-        raise VerificationError(f"ONNX file missing: {path}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    actual = sha256_bytes(data)
-    if not sha256 or actual != sha256:
-        raise VerificationError(
-            f"{path} does not match its card: sha256 {actual[:16]}… != {(sha256 or '(none)')[:16]}…; "
-            "refusing to run a tampered or unknown network"
-        )
-    return data
 
 
 def open_session(data: bytes, threads: int | None = None):

@@ -32,7 +32,7 @@ def test_tampered_weights_are_refused(tmp_path):
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(ModelError, match="do not match their card"):
+    with pytest.raises(ModelError, match="does not match its card"):
         load_model(tmp_path / "m.json")
 
 

@@ -36,7 +36,7 @@ def test_tampered_weights_exit_2(model_copy, media_dir):
     weights.write_bytes(bytes(data))
     proc = _scan_with(model_copy / "card.json", media_dir)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "do not match their card" in proc.stderr and "refusing to load a tampered or unknown model" in proc.stderr
+    assert "does not match its card" in proc.stderr and "refusing to load a tampered or unknown file" in proc.stderr
 
 
 def test_unknown_weights_without_card_exit_2(model_copy, media_dir, tmp_path):
@@ -51,7 +51,7 @@ def test_card_without_hash_exit_2(model_copy, media_dir):
     card["sha256"] = ""
     (model_copy / "card.json").write_text(json.dumps(card))
     proc = _scan_with(model_copy / "card.json", media_dir)
-    assert proc.returncode == 2 and "do not match their card" in proc.stderr
+    assert proc.returncode == 2 and "does not match its card" in proc.stderr
 
 
 class _Payload:

@@ -19,8 +19,8 @@ import pytest
 
 from deepcheck.classifier import MODELS_DIR, ModelError, load_model
 from deepcheck.faces import load_mtcnn
+from deepcheck.fileio import VerificationError
 from deepcheck.mtcnn import Mtcnn
-from deepcheck.onnx_runtime import VerificationError
 from deepcheck.video import VideoReader, read_samples
 from tests.conftest import REPO, write_face_video
 
