@@ -19,8 +19,19 @@ class OnnxUnavailable(Exception):
     """ONNX Runtime cannot run this model here; the caller falls back to PyTorch."""
 
 
+_threads: int | None = None
+
+
+def set_inference_threads(threads: int) -> None:
+    """Threads for every session opened after this in the process (workers get their share of the CPUs)."""
+    global _threads
+    _threads = max(1, int(threads))
+
+
 def inference_threads() -> int:
-    """Threads per session: torch's setting when torch is already loaded (Ray workers set it), else the CPUs."""
+    """Threads per session: what set_inference_threads chose, else torch's setting if loaded, else the CPUs."""
+    if _threads is not None:
+        return _threads
     torch = sys.modules.get("torch")
     if torch is not None:
         return max(1, torch.get_num_threads())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,15 +54,22 @@ class Limits:
 
 
 def load_analyzer(settings: dict[str, Any], threads: int):
-    """Models loaded once per worker process: local workers and Ray actors alike."""
-    import torch
+    """Models loaded once per worker process: local workers and Ray actors alike.
 
+    torch is not imported here: the scan runs on ONNX Runtime, and torch would cost ~0.3 GB and
+    seconds per worker. Where torch is loaded anyway (a PyTorch fallback, Grad-CAM), it gets the same share.
+    """
+    from deepcheck.onnx_runtime import set_inference_threads
     from deepcheck.pipeline import Analyzer, ScanSettings
     from deepcheck.runtime import tune_for_inference
 
     tune_for_inference()
-    torch.set_num_threads(max(1, threads))
-    return Analyzer.create(ScanSettings(**settings))
+    set_inference_threads(threads)
+    analyzer = Analyzer.create(ScanSettings(**settings))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(max(1, threads))
+    return analyzer
 
 
 def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, FileResult], None] | None = None):
@@ -76,12 +84,12 @@ def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, Fil
 
 
 def worker_info(analyzer) -> dict[str, Any]:
-    import torch
+    from deepcheck.onnx_runtime import inference_threads
 
     classifier = analyzer.classifier
     return {
         "pid": os.getpid(),
-        "threads": torch.get_num_threads(),
+        "threads": inference_threads(),
         "runtime": classifier.runtime,
         "runtime_note": classifier.runtime_note,
         "model_sha256": classifier.card.sha256,

@@ -160,9 +160,9 @@ def test_a_tampered_model_raises_model_error(media_dir, tmp_path):
     data[len(data) // 3] ^= 0x01  # one flipped bit
     (tmp_path / card["weights_file"]).write_bytes(bytes(data))
     (tmp_path / "card.json").write_text(json.dumps(card))
-    with pytest.raises(deepcheck.ModelError, match="do not match their card"):
+    with pytest.raises(deepcheck.ModelError, match="does not match its card"):
         deepcheck.load_model(tmp_path / "card.json")
-    with pytest.raises(deepcheck.ModelError, match="do not match their card"):
+    with pytest.raises(deepcheck.ModelError, match="does not match its card"):
         deepcheck.scan(media_dir / "face.jpg", model=tmp_path / "card.json")
     model = deepcheck.load_model()
     assert model.card.name == DEFAULT_MODEL and model.card.sha256 == card["sha256"]

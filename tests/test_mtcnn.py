@@ -153,3 +153,17 @@ def test_scan_does_not_import_torch(media_dir, tmp_path):
     report = json.loads(out.read_text())
     assert report["model"]["runtime"] == "onnx"
     assert report["files"][0]["status"] == "ok" and len(report["files"][0]["faces"]) == 1
+
+
+def test_analysis_workers_do_not_import_torch(media_dir):
+    """What every worker runs (workers.load_analyzer, analyze_file), on a photo and a clip, without torch."""
+    code = (
+        "import sys; from deepcheck.pipeline import ScanSettings\n"
+        "from deepcheck.workers import analyze_file, load_analyzer\n"
+        "analyzer = load_analyzer(ScanSettings(frames=4).to_dict(), 1)\n"
+        "records = [analyze_file(analyzer, p, p) for p in sys.argv[1:]]\n"
+        "print([r.status for r in records], sorted(m for m in ('torch', 'facenet_pytorch') if m in sys.modules))"
+    )
+    files = [str(media_dir / "face.jpg"), str(media_dir / "clip.mp4")]
+    proc = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True, cwd=REPO)
+    assert proc.stdout.strip() == "['ok', 'ok'] []", proc.stdout + proc.stderr[-2000:]

@@ -77,9 +77,8 @@ class FileWorker:
 
     def info(self, probe: str | None) -> dict[str, Any]:
         """Who this worker is, and whether it sees the evidence where the driver does."""
-        import torch
-
         from deepcheck import __version__
+        from deepcheck.onnx_runtime import inference_threads
 
         return {
             "pid": os.getpid(),
@@ -87,7 +86,7 @@ class FileWorker:
             "node_id": self.node_id,
             "version": __version__,
             "model_sha256": self.analyzer.classifier.card.sha256,
-            "threads": torch.get_num_threads(),
+            "threads": inference_threads(),
             "runtime": self.analyzer.classifier.runtime,
             "runtime_note": self.analyzer.classifier.runtime_note,
             "probe_visible": None if probe is None else os.path.lexists(probe),
