@@ -11,6 +11,7 @@ For the videos it also compares person-score aggregation rules (scoring.PERSON_R
 scores, so the rule can be chosen on data the model never trained on.
 
     python benchmarks/generalisation.py [--model deepcheck-lite0] [--data ../shared/data] [--skip-videos]
+                                        [--note TEXT] [--write-card]
 
 Writes benchmarks/results/generalisation/<model>-<sha8>.json and appends one line per run to
 benchmarks/results/generalisation/runs.jsonl. The FF++ folders are validation-only: never train on them.
@@ -76,6 +77,9 @@ def main() -> int:
     parser.add_argument("--skip-videos", action="store_true", help="crop-level rows only (minutes, not tens)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/generalisation"))
     parser.add_argument("--note", default="", help="what this run is (recorded in runs.jsonl)")
+    parser.add_argument(
+        "--write-card", action="store_true", help="also store the table in the model card (metrics.generalisation)"
+    )
     args = parser.parse_args()
     if not (args.data / "ffpp-faces").is_dir():
         print(f"skipped: {args.data / 'ffpp-faces'} not found (the shared validation data is not on this machine)")
@@ -126,8 +130,24 @@ def main() -> int:
     (args.out / f"{card.name}-{card.sha256[:8]}.json").write_text(json.dumps(result, indent=2) + "\n")
     with open(args.out / "runs.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({k: v for k, v in result.items() if k != "details"}) + "\n")
+    if args.write_card:
+        _write_card(args.model, result)
     print(render(result))
     return 0
+
+
+def _write_card(model: str, result: dict) -> None:
+    """The table goes into the card it measured, so the model carries its cross-dataset numbers."""
+    from deepcheck.card import ModelCard
+    from deepcheck.classifier import resolve_card_path
+
+    path = resolve_card_path(model)
+    card = ModelCard.read(path)
+    if card.sha256 != result["sha256"]:
+        raise SystemExit(f"{path} names other weights than the ones measured; card not written")
+    card.metrics["generalisation"] = {k: result[k] for k in ("date", "command", "threshold", "rows")}
+    card.metrics["generalisation"]["aggregation_ffpp_c40"] = result["details"].get("ffpp-c40", {}).get("aggregation")
+    card.write(path)
 
 
 def _fmt(v: float | None) -> str:
