@@ -46,6 +46,7 @@ class ModelCard:
     temperature: float = 1.0
     threshold_rule: str = "default 0.5 (uncalibrated)"
     pixel_scale: str = "0-255 RGB; x = (pixel - mean) / std"
+    flip_average: bool = False  # score = mean logit of the crop and its mirror image (chosen on validation data)
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     limitations: list[str] = field(default_factory=list)

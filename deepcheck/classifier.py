@@ -130,7 +130,19 @@ class Classifier:
         return batch
 
     def logits(self, crops: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
-        """Raw logits (before temperature) for a list of RGB crops."""
+        """Logits (before temperature) for a list of RGB crops, as the card says to compute them.
+
+        With ``flip_average`` on the card, each crop's logit is the mean over the crop and its mirror
+        image: faces are near-symmetric, the network is not, and the mean ranks fakes better.
+        """
+        raw = self._network_logits(crops, batch_size)
+        if not self.card.flip_average or not len(crops):
+            return raw
+        mirrored = [np.ascontiguousarray(c[:, ::-1]) for c in crops]
+        return (raw + self._network_logits(mirrored, batch_size)) / 2
+
+    def _network_logits(self, crops: list[np.ndarray], batch_size: int) -> np.ndarray:
+        """One pass of the network over the crops, on ONNX Runtime or PyTorch."""
         out: list[np.ndarray] = []
         if self.onnx is not None:
             for start in range(0, len(crops), batch_size):

@@ -83,3 +83,23 @@ def test_person_rules_aggregate_face_scores():
     assert got["top-quarter-mean"] == pytest.approx(np.mean([0.95, 0.9]))
     assert got["max"] == pytest.approx(0.95)
     assert persons_of(faces)[0].score == got["mean"]  # the default rule
+
+
+def test_flip_average_on_the_card_scores_the_crop_and_its_mirror(tmp_path, astronaut):
+    """The card, not the code, says whether the mirror image is scored too; the logit is the mean of both."""
+    plain = load_model(DEFAULT_MODEL, runtime="onnx")
+    face = np.ascontiguousarray(astronaut[30:230, 140:340])
+    mirror = np.ascontiguousarray(face[:, ::-1])
+    one, other = plain._network_logits([face, mirror], 64)  # the network alone, whatever the card says
+    assert abs(one - other) > 1e-4  # the network is not mirror-symmetric, so averaging changes something
+    card = ModelCard.read(plain.card_path)
+    card.flip_average = not card.flip_average
+    for name in (card.weights_file, card.onnx_file):
+        shutil.copy(plain.card_path.parent / name, tmp_path / name)
+    card.write(tmp_path / "m.json")
+    flipped = load_model(tmp_path / "m.json", runtime="onnx")
+    expected = (one + other) / 2 if card.flip_average else one
+    baseline = one if card.flip_average else (one + other) / 2
+    assert flipped.runtime == "onnx"
+    assert flipped.logits([face])[0] == pytest.approx(expected, abs=1e-5)
+    assert plain.logits([face])[0] == pytest.approx(baseline, abs=1e-5)
