@@ -208,6 +208,10 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
         return rows
     if isinstance(data, list) and len(data) > 8:
         return [(prefix, f"[{len(data)} values]")]
+    if isinstance(data, list) and any(isinstance(v, (dict, list)) for v in data):
+        return [row for i, v in enumerate(data) for row in flatten(v, f"{prefix}[{i}]")]
+    if isinstance(data, list):
+        return [(prefix, [readable(v) for v in data])]
     return [(prefix, readable(data))]
 
 
