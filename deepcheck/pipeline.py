@@ -396,6 +396,8 @@ def report_header(settings: ScanSettings, card, runtime: str, runtime_note: str 
             "threshold": settings.threshold if settings.threshold is not None else card.threshold,
             "card_threshold": card.threshold,
             "temperature": card.temperature,
+            "input_size": card.input_size,
+            "flip_average": card.flip_average,
             "runtime": runtime,
             **({"runtime_note": runtime_note} if runtime_note else {}),
             "metrics": card.metrics,

@@ -234,6 +234,8 @@ def build(report: ScanReport) -> ReportView:
         ("verdict threshold", readable(m.get("threshold"))),
         ("model card threshold", readable(m.get("card_threshold"))),
         ("calibration temperature", readable(m.get("temperature"))),
+        ("input size (px)", m.get("input_size")),
+        ("mirror averaging", {True: "yes", False: "no"}.get(m.get("flip_average"), "–")),
         ("runtime", m.get("runtime")),
     ]
     engine = tool.get("engine")
