@@ -132,7 +132,7 @@ def scan(
     ray_actors: Annotated[
         Optional[int], typer.Option(help="Ray workers (default: one per --ray-cpus-per-actor CPUs in the cluster).")
     ] = None,
-    ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (torch threads) per Ray worker.")] = 1.0,
+    ray_cpus_per_actor: Annotated[float, typer.Option(help="CPUs (inference threads) per Ray worker.")] = 1.0,
     c2pa_trust: Annotated[
         Optional[Path],
         typer.Option(help="PEM file of trusted C2PA signer anchors (default: none, signers unverified)."),
