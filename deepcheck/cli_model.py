@@ -28,6 +28,9 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed (data order, augmentation, init).")] = 1234,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    workers: Annotated[
+        int, typer.Option(help="Data-loading processes (decode, self-blend, augment); raise it on a GPU.")
+    ] = 1,
     sbi: Annotated[float, typer.Option(help="Share of real crops turned into self-blended fakes (0 = off).")] = 0.0,
     sbi_landmarks: Annotated[
         str,
@@ -76,6 +79,7 @@ def train(
         seed=seed,
         threads=threads,
         device=device,
+        workers=workers,
         augment=not no_augment,
         sbi=sbi,
         sbi_landmarks=sbi_landmarks,

@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 1234
     threads: int = 2
     device: str = "cpu"
+    workers: int = 1  # data-loading processes; the loader, not the network, limits a GPU run
     augment: bool = True
     sbi: float = 0.0  # extra self-blended fakes, as a share of the number of reals
     sbi_landmarks: str = "mtcnn"  # mtcnn: detected per crop (cached); typical: fixed positions for tight crops
@@ -187,10 +188,12 @@ def predict_logits(net, samples: list[Sample], size: int, batch_size: int = 64) 
         ds, batch_size=batch_size, shuffle=False, num_workers=1, worker_init_fn=_worker_init
     )
     net.eval()
+    device = next(net.parameters()).device
     out = []
     with torch.inference_mode():
         for x, _ in loader:
-            out.append(net(x.contiguous(memory_format=torch.channels_last)).reshape(-1).float().numpy())
+            x = x.to(device).contiguous(memory_format=torch.channels_last)
+            out.append(net(x).reshape(-1).float().cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
@@ -252,15 +255,21 @@ def train(
         ds.epoch = epoch
         sampler = _EpochSampler(len(ds), cfg.seed, epoch, start)
         loader = torch.utils.data.DataLoader(
-            ds, batch_size=cfg.batch_size, sampler=sampler, num_workers=1, drop_last=False, worker_init_fn=_worker_init
+            ds,
+            batch_size=cfg.batch_size,
+            sampler=sampler,
+            num_workers=max(1, cfg.workers),
+            drop_last=False,
+            worker_init_fn=_worker_init,
+            pin_memory=cfg.device.startswith("cuda"),
         )
         net.train()
         t0, losses = time.time(), []
         for x, y in loader:
             for group in opt.param_groups:
                 group["lr"] = _lr_at(step, total_steps, cfg)
-            x = x.to(cfg.device).contiguous(memory_format=torch.channels_last)
-            loss = loss_fn(net(x).reshape(-1), y.to(cfg.device))
+            x = x.to(cfg.device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+            loss = loss_fn(net(x).reshape(-1), y.to(cfg.device, non_blocking=True))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
