@@ -131,7 +131,8 @@ def _cpu_of(pids: list[int]) -> float:
 
 def decode_floor(paths: list[Path], frames: int) -> float:
     """Seconds per clip to read the stream once and keep the sampled frames: nothing can be faster."""
-    from deepcheck.video import VideoReader, read_samples
+    from deepcheck.sampling import read_samples
+    from deepcheck.video import VideoReader
 
     per = []
     for p in paths:
@@ -200,7 +201,8 @@ class Reference:
         import numpy as np
         import torch
 
-        from deepcheck.video import VideoReader, read_samples
+        from deepcheck.sampling import read_samples
+        from deepcheck.video import VideoReader
 
         with VideoReader(path) as reader:
             info = reader.info("mp4")
@@ -294,8 +296,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="2 clips, 20 photos, 1 repeat, no long clip")
     ap.add_argument("--workers-only", action="store_true", help="only the worker-model comparison (--out workers.json)")
     ap.add_argument("--photos-only", action="store_true", help="only the cold photo scan and photos per second")
+    ap.add_argument(
+        "--videos-only",
+        action="store_true",
+        help="only video decoding: sampling modes on the real sample clips and the made clips (--out videos.json)",
+    )
+    ap.add_argument("--videos", type=Path, default=REPO.parent / "shared" / "data" / "sample-videos")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
     args = ap.parse_args()
+    if args.videos_only:
+        video_speeds(args)
+        return
     if args.quick:
         args.clips, args.photos, args.repeats, args.long_minutes, args.reference_clips = 2, 20, 1, 0.0, 1
 
@@ -405,6 +416,98 @@ def main() -> None:
     if not args.quick:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
+
+
+def scan_process(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and the largest peak RSS (MB) of any process of a cold `deepcheck scan ARGS` (workers included).
+
+    Run under a fresh Python whose RUSAGE_CHILDREN covers the scan and its workers: ru_maxrss of
+    children is the largest single process, never a sum.
+    """
+    code = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run([sys.executable, '-m', 'deepcheck', 'scan', *sys.argv[1:]], check=False)\n"
+        "wall = time.perf_counter() - t\n"
+        "print('RESULT', wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, env=dict(os.environ)
+    )
+    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT")]
+    if not line:
+        raise RuntimeError(f"deepcheck scan {args} failed: {out.stderr[-2000:]}")
+    _, wall, kb = line[-1].split()
+    return float(wall), int(kb) / 1024
+
+
+def video_speeds(args) -> None:
+    """Issue 12, part 2: decoding at the floor, long clips, memory. Cold `deepcheck scan` processes throughout.
+
+    - decode only (in this process): seconds per clip to sample 32 frames, per sampling mode;
+    - the margin of a clip in a folder scan: (scan of N clips − scan of 1 clip) / (N − 1), per mode;
+    - the 1- and 10-minute 1080p clips: wall and the largest process's peak RSS.
+    """
+    from workload import make_workload
+
+    from deepcheck.sampling import read_samples
+    from deepcheck.video import VideoReader
+
+    real = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
+    work = make_workload(args.cache, args.clips, 0, args.long_minutes)
+    sets = {"made 1080p": work["1080p"]}
+    if real:
+        sets = {"real DFDC sample clips": real, **sets}
+    else:
+        print(f"no sample videos at {args.videos}: made clips only", file=sys.stderr)
+    res: dict = {"frames": args.frames, "repeats": args.repeats, "decode_seconds_per_clip": {}, "margin": {}}
+    for name, paths in sets.items():
+        res["decode_seconds_per_clip"][name] = {}
+        for mode in ("every", "reference"):
+            runs = []
+            for _ in range(args.repeats):
+                t = time.perf_counter()
+                for p in paths:
+                    with VideoReader(p) as reader:
+                        info = reader.info("mp4")
+                        read_samples(reader, args.frames, info.frame_count, info.fps, sampling=mode)
+                runs.append((time.perf_counter() - t) / len(paths))
+            res["decode_seconds_per_clip"][name][mode] = round(statistics.median(runs), 3)
+            print(f"decode {name} {mode}: {statistics.median(runs):.3f} s/clip", file=sys.stderr)
+        res["margin"][name] = {}
+        common = ["-q", "-f", "json", "-o", os.devnull, "--no-journal", "--exit-zero", "--frames", str(args.frames)]
+        for mode in ("every", "auto"):
+            one, many, peaks = [], [], []
+            for _ in range(args.repeats):
+                w1, _ = scan_process([str(paths[0]), *common, "--sampling", mode])
+                wn, peak = scan_process([*map(str, paths), *common, "--sampling", mode])
+                one.append(w1)
+                many.append(wn)
+                peaks.append(peak)
+            margin = (statistics.median(many) - statistics.median(one)) / (len(paths) - 1)
+            res["margin"][name][mode] = {
+                "seconds_per_clip": round(margin, 3),
+                "scan_1_clip_s": round(statistics.median(one), 2),
+                f"scan_{len(paths)}_clips_s": round(statistics.median(many), 2),
+                "peak_rss_mb_largest_process": round(max(peaks)),
+            }
+            print(f"margin {name} {mode}: {res['margin'][name][mode]}", file=sys.stderr)
+    res["long"] = {}
+    for p in work["long"]:
+        with VideoReader(p) as reader:
+            info = reader.info("mp4")
+        wall, peak = scan_process([str(p), "-q", "-f", "json", "-o", os.devnull, "--no-journal", "--exit-zero"])
+        res["long"][p.name] = {
+            "duration_s": info.duration_s,
+            "size_mb": round(p.stat().st_size / 1e6, 1),
+            "scan_wall_s": round(wall, 2),
+            "peak_rss_mb_largest_process": round(peak),
+        }
+        print(f"{p.name}: {res['long'][p.name]}", file=sys.stderr)
+    out = args.out.with_name("videos.json") if args.out.name == "speed.json" else args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2) + "\n")
+    print(json.dumps(res, indent=2))
 
 
 def print_table(r: dict) -> None:

@@ -92,6 +92,7 @@ def plan_scan(
 
 def _check(plan: ScanPlan) -> None:
     from deepcheck.classifier import RUNTIMES
+    from deepcheck.sampling import SAMPLING_MODES
 
     s = plan.settings
     if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
@@ -100,6 +101,8 @@ def _check(plan: ScanPlan) -> None:
         raise UsageError("--frames, --detect-every and --min-face must be at least 1")
     if s.max_pixels < 1 or s.max_seconds < 0 or s.max_memory_mb < 0 or (plan.workers is not None and plan.workers < 1):
         raise UsageError("--max-pixels and --workers must be at least 1, --max-seconds and --max-memory at least 0")
+    if s.sampling not in SAMPLING_MODES:
+        raise UsageError(f"unknown --sampling {s.sampling!r}; choose {', '.join(SAMPLING_MODES)}")
     if s.runtime not in RUNTIMES:
         raise UsageError(f"unknown --runtime {s.runtime!r}; choose {' or '.join(RUNTIMES)}")
     if plan.engine not in ENGINES:
@@ -288,7 +291,7 @@ def scan(
     """Scan files and folders (recursively) exactly as ``deepcheck scan`` does, and return the report.
 
     The options have the CLI's defaults and meanings, under their Python names. ``settings`` takes the
-    others: ``min_face_prob``, ``detect_size``, ``detect_every``, ``device``, ``runtime``, ``max_pixels``,
+    others: ``min_face_prob``, ``detect_size``, ``detect_every``, ``sampling``, ``device``, ``runtime``, ``max_pixels``,
     ``min_face``, ``max_seconds``, ``max_memory_mb``, ``c2pa_trust``, ``explain``, ``journal`` (True: the
     default folder, False: none, or a folder), and for ``engine="ray"``: ``address``, ``ray_actors``,
     ``ray_cpus_per_actor``.

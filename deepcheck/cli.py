@@ -82,6 +82,13 @@ def scan(
             help="Search whole video frames for faces on every N-th sampled frame, near known faces between (1: all)."
         ),
     ] = 4,
+    sampling: Annotated[
+        str,
+        typer.Option(
+            help="Video frames: auto (reference frames; key frames over 2 min), reference, keyframes, or every "
+            "(decode all, exact points)."
+        ),
+    ] = "auto",
     workers: Annotated[
         Optional[int], typer.Option(help="Analysis worker processes (default: one per CPU core).")
     ] = None,
@@ -166,6 +173,7 @@ def scan(
             detect_size=detect_size,
             min_face=min_face,
             detect_every=detect_every,
+            sampling=sampling,
             device=device,
             runtime=runtime,
             max_pixels=max_pixels,

@@ -16,7 +16,8 @@ from deepcheck.datasets import Sample
 from deepcheck.faces import FaceDetector, cut_crop
 from deepcheck.images import load_image
 from deepcheck.media import sniff
-from deepcheck.video import VideoReader, sample_frames
+from deepcheck.sampling import sample_frames
+from deepcheck.video import VideoReader
 
 
 def extract_crops(

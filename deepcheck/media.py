@@ -1,8 +1,8 @@
 """Media types and recognition: what a file is (by its bytes), and the records decoders hand on.
 
-Decoding lives in deepcheck/images.py and deepcheck/video.py. Nothing there writes anywhere. Decoders
-are handed an open, read-only file (see deepcheck/evidence.py), never a name, and every decoder failure
-becomes a ``MediaError`` whose message goes into the file's record.
+Decoding lives in deepcheck/images.py, deepcheck/video.py and deepcheck/sampling.py. Nothing there writes
+anywhere. Decoders are handed an open, read-only file (see deepcheck/evidence.py), never a name, and every
+decoder failure becomes a ``MediaError`` whose message goes into the file's record.
 """
 
 from __future__ import annotations

@@ -39,8 +39,9 @@ from deepcheck.results import (
     FileResult,
     ScanReport,
 )
+from deepcheck.sampling import read_samples
 from deepcheck.tracking import detect_tracked
-from deepcheck.video import VideoReader, read_samples
+from deepcheck.video import VideoReader
 
 if TYPE_CHECKING:
     from deepcheck.journal import Journal
@@ -59,6 +60,7 @@ class ScanSettings:
     detect_size: int = 640
     min_face: int = 40  # px in the original picture: the smallest face searched for
     detect_every: int = 4  # full face search on every N-th sampled video frame, local re-detection between
+    sampling: str = "auto"  # video frames: auto, reference, keyframes or every (deepcheck/sampling.py)
     crops: bool = False
     device: str = "cpu"
     runtime: str = "onnx"  # classifier runtime: onnx (the card's ONNX file, checked at export) or torch
@@ -198,7 +200,10 @@ class Analyzer:
                     info.fps,
                     max_pixels=settings.max_pixels,
                     max_seconds=settings.max_seconds,
+                    sampling=settings.sampling,
                 )
+            if samples.method:
+                result.media["sampling"] = samples.method
             if samples.frames_in_stream is not None:
                 result.media["frames_counted"] = samples.frames_in_stream
             if samples.note:

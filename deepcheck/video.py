@@ -1,47 +1,41 @@
-"""Video decoding: open a clip from its read-only descriptor and sample frames within a time limit."""
+"""Video decoding with PyAV: open a clip from its read-only descriptor, index its packets, decode its frames.
+
+How frames are chosen from the stream is in ``deepcheck/sampling.py``.
+"""
 
 from __future__ import annotations
 
 import os
 import struct
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import cv2
-import numpy as np
+import av
 
 from deepcheck.evidence import open_readonly
-from deepcheck.media import Frame, MediaError, MediaInfo
+from deepcheck.media import MediaError, MediaInfo
 
-_DECODER_LOGS_QUIETED = False
+SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024  # videos up to this size are decoded from an in-memory copy
+MAX_BAD_PACKETS = 64  # packets that fail to decode before a stream is given up as corrupt
+
+# What PyAV and FFmpeg raise on damaged or hostile input; turned into MediaError (a per-file error record).
+DECODE_ERRORS = (av.FFmpegError, OSError, ValueError, IndexError, OverflowError, UnicodeError, RuntimeError)
 
 
 def _quiet_decoder_logs() -> None:
-    """FFmpeg and OpenCV print warnings for every hostile file; the record already says what failed.
-
-    Set OPENCV_FFMPEG_LOGLEVEL yourself (e.g. 24) to see FFmpeg's messages again.
-    """
-    global _DECODER_LOGS_QUIETED
-    if not _DECODER_LOGS_QUIETED:
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-        try:
-            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-        except AttributeError:
-            pass
-        _DECODER_LOGS_QUIETED = True
+    """FFmpeg prints warnings for every hostile file; the record already says what failed."""
+    try:
+        av.logging.set_level(None)
+    except AttributeError:  # older PyAV: silent by default
+        pass
 
 
-_quiet_decoder_logs()  # before OpenCV first starts FFmpeg, which reads the level once
-
-
-SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024  # videos up to this size are decoded from an in-memory copy
+_quiet_decoder_logs()
 
 
 class VideoReader:
-    """A video opened with OpenCV's FFmpeg backend from an open file, never from its name.
+    """A video opened with PyAV (FFmpeg) from an open file, never from its name.
 
     FFmpeg is given a path to the *open descriptor*, not the file's name, so it
     never parses the name (no protocols such as ``http:``, no ``%d`` patterns,
@@ -54,19 +48,20 @@ class VideoReader:
     video is read by ``/proc/self/fd/N`` (``/dev/fd/N`` on macOS and the BSDs)
     of the evidence descriptor itself; FFmpeg's own open of that path lacks
     ``O_NOATIME``, so its access time may change. Where neither exists, videos
-    get an error record. OpenCV's bridge that reads from a Python file object
-    is never used: it crashed (SIGSEGV) on damaged AVIs. FFmpeg applies
-    rotation metadata (display matrix) by default; the reported width and
-    height are those of the rotated frames.
+    get an error record. No bridge that reads from a Python file object is
+    used: OpenCV's crashed (SIGSEGV) on damaged AVIs. Rotation metadata
+    (display matrix) is applied to the frames; the reported width and height
+    are those of the rotated frames.
     """
 
     def __init__(self, source: Path | BinaryIO):
-        _quiet_decoder_logs()
         self.path = source if isinstance(source, (str, os.PathLike)) else None
         self._own_file = self.path is not None
         self.file: BinaryIO = os.fdopen(open_readonly(source), "rb") if self._own_file else source
-        self.cap = None
+        self.container = None
+        self.stream = None
         self._snapshot: int | None = None
+        self._index: tuple[list[int], list[int]] | None = None
         try:
             self._url = self._decoder_path()
         except BaseException:
@@ -90,46 +85,97 @@ class VideoReader:
 
     def _open(self) -> None:
         try:
-            self.cap = cv2.VideoCapture(self._url, cv2.CAP_FFMPEG)
-        except cv2.error as exc:
-            self.close()
-            raise MediaError(f"cannot open video: {exc}") from exc
-        if not self.cap.isOpened():
+            self.container = av.open(self._url, mode="r", metadata_errors="ignore")
+            streams = self.container.streams.video
+        except DECODE_ERRORS as exc:
             reason = video_open_failure(self.file)
             self.close()
+            raise MediaError(reason) from exc
+        if not streams:
+            reason = video_open_failure(self.file, no_video=True)
+            self.close()
             raise MediaError(reason)
+        self.stream = streams[0]
+        self.stream.thread_type = "AUTO"
 
     def rewind(self) -> None:
         """Start again from the first frame (reopening is more reliable than seeking on odd files)."""
-        self.cap.release()
+        if self.container is not None:
+            self.container.close()
         self._open()
 
+    def packet_index(self, on_packet: Callable[[int], None] | None = None) -> tuple[list[int], list[int]]:
+        """Presentation times of the stream's packets (sorted) and the positions of key frames in that list.
+
+        Demuxing only: cheap, and it counts what is really in the stream, not
+        what the header claims. Packets without a timestamp count in stream
+        order. Cached; the reader is rewound afterwards.
+        """
+        if self._index is None:
+            stamps, keys = [], []
+            order = 0
+            try:
+                for packet in self.container.demux(self.stream):
+                    if packet.size == 0:
+                        continue
+                    pts = packet.pts if packet.pts is not None else packet.dts
+                    stamps.append((pts if pts is not None else order, packet.is_keyframe))
+                    order += 1
+                    if on_packet is not None:
+                        on_packet(order)  # the caller's time limit
+            except DECODE_ERRORS:
+                pass  # a damaged tail: keep the packets read so far
+            stamps.sort(key=lambda item: item[0])
+            pts_list = [p for p, _ in stamps]
+            keys = [i for i, (_, key) in enumerate(stamps) if key]
+            self._index = (pts_list, keys)
+            self.rewind()
+        return self._index
+
     def info(self, container: str) -> MediaInfo:
-        cap = self.cap
-        fps = cap.get(cv2.CAP_PROP_FPS) or None
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
-        codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") or None
+        stream = self.stream
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else None
+        count = int(stream.frames or 0)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        rotation = 0
+        first = self._first_frame()
+        if first is not None:
+            width, height = first.width, first.height
+            rotation = rotation_of(first)
+            if rotation in (90, 270):
+                width, height = height, width
         info = MediaInfo(
             kind="video",
             container=container,
-            width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-            height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            width=int(width),
+            height=int(height),
             fps=round(fps, 3) if fps and fps < 1000 else None,
             frame_count=count if count > 0 else None,
             duration_s=round(count / fps, 3) if fps and count > 0 and fps < 1000 else None,
-            codec=codec,
+            codec=stream.codec_context.name or None,
         )
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
         if rotation:
             info.extra["rotation"] = rotation
             info.extra["note_rotation"] = f"rotation metadata ({rotation}°) applied to the frames"
         return info
 
+    def _first_frame(self) -> av.VideoFrame | None:
+        """The first decodable frame (for its size and rotation); the reader is rewound afterwards."""
+        try:
+            for frame in decoded_frames(self):
+                return frame
+            return None
+        finally:
+            self.rewind()
+
     def close(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
-            self.cap = None
+        if self.container is not None:
+            try:
+                self.container.close()
+            finally:
+                self.container = None
+                self.stream = None
         if self._snapshot is not None:
             os.close(self._snapshot)
             self._snapshot = None
@@ -142,6 +188,39 @@ class VideoReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def rotation_of(frame: av.VideoFrame) -> int:
+    """Clockwise degrees (0, 90, 180, 270) that turn the decoded frame upright."""
+    try:
+        ccw = frame.rotation
+    except (AttributeError, *DECODE_ERRORS):
+        return 0
+    return int(round(-(ccw or 0) / 90.0)) % 4 * 90
+
+
+def decoded_frames(reader: VideoReader) -> Iterator[av.VideoFrame]:
+    """Decoded frames in presentation order; damaged packets are skipped, up to ``MAX_BAD_PACKETS``."""
+    bad = 0
+    try:
+        packets = reader.container.demux(reader.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except DECODE_ERRORS:
+                return  # a damaged container tail ends the stream
+            try:
+                frames = packet.decode()
+            except DECODE_ERRORS:
+                bad += 1
+                if bad > MAX_BAD_PACKETS:
+                    return
+                continue
+            yield from frames
+    except DECODE_ERRORS as exc:
+        raise MediaError(f"cannot decode video: {exc}") from exc
 
 
 def _memory_copy(fd: int, size: int) -> int:
@@ -160,7 +239,7 @@ def _memory_copy(fd: int, size: int) -> int:
     return snapshot
 
 
-def video_open_failure(fh: BinaryIO) -> str:
+def video_open_failure(fh: BinaryIO, no_video: bool = False) -> str:
     """Why FFmpeg could not open a file: says 'audio-only' or 'no frames' when the MP4 boxes show it."""
     tracks = mp4_track_kinds(fh)
     if tracks is not None:
@@ -168,6 +247,8 @@ def video_open_failure(fh: BinaryIO) -> str:
             return "cannot open video: the container holds no tracks (an empty or unfinished recording)"
         if "vide" not in tracks:
             return f"no video track: an audio-only or data-only file (tracks: {', '.join(tracks)})"
+    if no_video:
+        return "no video stream in the file (audio-only, data-only, or not a video)"
     return "cannot open video (unsupported codec, truncated, or not a video)"
 
 
@@ -214,134 +295,3 @@ def mp4_track_kinds(fh: BinaryIO, max_boxes: int = 4096) -> list[str] | None:
                         found.append(handler.decode("latin-1").strip("\x00 ") or "?")
         return found
     return None
-
-
-def sample_indices(frame_count: int, n: int) -> list[int]:
-    """``n`` frame indices spread evenly over the clip (centres of n equal segments)."""
-    if frame_count <= 0 or n <= 0:
-        return []
-    n = min(n, frame_count)
-    return sorted({int((i + 0.5) * frame_count / n) for i in range(n)})
-
-
-@dataclass
-class Samples:
-    """Frames sampled from a video, with what the walk learnt about the stream's real length."""
-
-    frames: list[Frame]
-    frames_in_stream: int | None = None  # counted, when the whole stream was walked
-    note: str | None = None  # set when the container's frame count was wrong
-
-
-class _Clock:
-    """The per-file decode-time limit, checked between frames."""
-
-    def __init__(self, max_seconds: float | None):
-        self.max_seconds = max_seconds
-        self.stop_at = None if not max_seconds or max_seconds <= 0 else time.monotonic() + max_seconds
-
-    def check(self, frames_read: int) -> None:
-        if self.stop_at is not None and time.monotonic() > self.stop_at:
-            raise MediaError(
-                f"decoding stopped after {frames_read:,} frames: over the limit of "
-                f"{self.max_seconds:g} s per file (--max-seconds)"
-            )
-
-
-def read_samples(
-    reader: VideoReader,
-    n: int,
-    frame_count: int | None,
-    fps: float | None,
-    *,
-    max_pixels: int | None = None,
-    max_seconds: float | None = None,
-) -> Samples:
-    """``n`` evenly spread frames, reading the stream sequentially (grab; retrieve only the wanted).
-
-    Seeking is slow and unreliable on H.264, so the stream is walked once.
-    The container's frame count is checked, not trusted: the walk goes to
-    its announced end and one frame past it. When the stream is shorter, or
-    longer by more than one sampling step (frames an adversary could hide
-    behind a lying header), the frames are sampled again over the real
-    length. Without a frame count the frames are counted first (grab only).
-    At most ``n`` frames are held; ``max_pixels`` and ``max_seconds`` bound
-    each frame's size and the file's total decode time.
-    """
-    clock = _Clock(max_seconds)
-    if not frame_count:
-        counted = _count_frames(reader, clock)
-        reader.rewind()
-        frames, _ = _walk(reader, sample_indices(counted, n), counted, fps, clock, max_pixels, verify=False)
-        return Samples(frames, frames_in_stream=counted)
-    frames, stream = _walk(reader, sample_indices(frame_count, n), frame_count, fps, clock, max_pixels, verify=True)
-    if stream is None:
-        return Samples(frames)
-    note = f"the container claims {frame_count:,} frames but the stream has {stream:,}"
-    missed = len(sample_indices(frame_count, n)) - len(frames)
-    step = max(1, frame_count // max(1, n))
-    if (stream < frame_count and missed > 0) or stream - frame_count > step:
-        reader.rewind()
-        frames, _ = _walk(reader, sample_indices(stream, n), stream, fps, clock, max_pixels, verify=False)
-        note += "; frames were sampled over the real length"
-    return Samples(frames, frames_in_stream=stream, note=note)
-
-
-def _count_frames(reader: VideoReader, clock: _Clock) -> int:
-    count = 0
-    while reader.cap.grab():
-        count += 1
-        clock.check(count)
-    return count
-
-
-def _walk(
-    reader: VideoReader,
-    wanted: list[int],
-    expected: int,
-    fps: float | None,
-    clock: _Clock,
-    max_pixels: int | None,
-    verify: bool,
-) -> tuple[list[Frame], int | None]:
-    """Retrieve the wanted frames; with ``verify``, return the real frame count if it is not ``expected``."""
-    cap = reader.cap
-    targets = set(wanted)
-    frames: list[Frame] = []
-    last = wanted[-1] if wanted else -1
-    index = 0
-    while True:
-        if not verify and index > last:
-            return frames, None
-        if verify and index > expected:
-            break  # one frame past the announced end exists: the stream is longer
-        if not cap.grab():
-            return frames, (index if verify and index != expected else None)
-        clock.check(index + 1)
-        if index in targets:
-            ok, bgr = cap.retrieve()
-            if ok and bgr is not None and bgr.ndim == 3 and bgr.size:
-                h, w = bgr.shape[:2]
-                if max_pixels is not None and w * h > max_pixels:
-                    raise MediaError(f"a frame is {w}x{h}, over the pixel limit of {max_pixels:,} (--max-pixels)")
-                time_s = round(index / fps, 3) if fps else None
-                frames.append(Frame(index=index, time_s=time_s, rgb=np.ascontiguousarray(bgr[:, :, ::-1])))
-        index += 1
-    total = index
-    while cap.grab():  # count the hidden tail (grab only, bounded by the clock)
-        total += 1
-        clock.check(total)
-    return frames, total
-
-
-def sample_frames(
-    reader: VideoReader,
-    n: int,
-    frame_count: int | None,
-    fps: float | None,
-    *,
-    max_pixels: int | None = None,
-    max_seconds: float | None = None,
-) -> Iterator[Frame]:
-    """The frames of :func:`read_samples` (kept for callers that iterate)."""
-    yield from read_samples(reader, n, frame_count, fps, max_pixels=max_pixels, max_seconds=max_seconds).frames

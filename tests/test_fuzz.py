@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from deepcheck.images import load_image
 from deepcheck.media import MediaError, sniff
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
-from deepcheck.video import VideoReader, read_samples
+from deepcheck.sampling import read_samples
+from deepcheck.video import VideoReader
 from tests import hostile_corpus
 
 MAGICS = [b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"BM", b"II*\x00",

@@ -12,7 +12,8 @@ import pytest
 
 from deepcheck.evidence import iter_inputs, open_evidence
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
-from deepcheck.video import VideoReader, read_samples
+from deepcheck.sampling import read_samples
+from deepcheck.video import VideoReader
 from tests import hostile_corpus
 from tests.conftest import ASTRONAUT_FACE_BOX, iou, run_cli, unprivileged
 
@@ -197,7 +198,7 @@ def test_very_long_video_sampling_is_bounded(tmp_path):
     import cv2
 
     from deepcheck.media import MediaError
-    from deepcheck.video import sample_indices
+    from deepcheck.sampling import sample_indices
 
     path = tmp_path / "long.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))

@@ -8,7 +8,8 @@ from deepcheck.card import Framing
 from deepcheck.faces import crop_box, cut_crop
 from deepcheck.images import load_image
 from deepcheck.media import sniff
-from deepcheck.video import VideoReader, sample_frames, sample_indices
+from deepcheck.sampling import sample_frames, sample_indices
+from deepcheck.video import VideoReader
 
 
 def test_sample_indices_spread_and_bounded():

@@ -21,7 +21,8 @@ from deepcheck.classifier import MODELS_DIR, ModelError, load_model
 from deepcheck.faces import load_mtcnn
 from deepcheck.fileio import VerificationError
 from deepcheck.mtcnn import Mtcnn
-from deepcheck.video import VideoReader, read_samples
+from deepcheck.sampling import read_samples
+from deepcheck.video import VideoReader
 from tests.conftest import REPO, write_face_video
 
 BOX_PX = 1.0

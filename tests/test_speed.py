@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from deepcheck.pipeline import Analyzer, run_scan
+from deepcheck.sampling import read_samples
 from deepcheck.tracking import detect_tracked, key_indices
-from deepcheck.video import VideoReader, read_samples
+from deepcheck.video import VideoReader
 from tests.conftest import iou, write_face_video
 
 BOX_IOU = 0.8  # a face found by tracking overlaps the per-frame box at least this much

@@ -31,6 +31,7 @@ SCORE_SETTINGS = (
     "min_face_prob",
     "detect_size",
     "detect_every",
+    "sampling",
     "runtime",
     "crops",
     "max_pixels",
