@@ -5,7 +5,8 @@
 Sampling: every frame decoded and exact sample points (``--sampling every``) against the shipped
 ``auto`` (non-reference frames skipped, each point takes the nearest decoded frame; key frames for
 clips over 2 minutes). Frames differ by a frame or two, so faces are not matched one to one: the
-comparison is of file scores, verdicts, faces found and time.
+comparison is of file scores, verdicts, faces found and time. ``--only sampling`` writes
+benchmarks/results/agreement_sampling.json.
 
 Baseline: a full MTCNN search of every sampled frame on a copy with long side 960 px (deepcheck's
 first default). Compared: the same at 640 px, and the shipped default (640 px, full search on every
@@ -114,6 +115,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "agreement.json")
     ap.add_argument("--only", choices=["sampling", "detection", "all"], default="all")
     args = ap.parse_args()
+    if args.only == "sampling" and args.out.name == "agreement.json":
+        args.out = args.out.with_name("agreement_sampling.json")
 
     from workload import make_workload
 
