@@ -218,13 +218,14 @@ def _at_key_frames(
     stream = reader.stream
     stream.codec_context.skip_frame = "NONKEY"
     frames: list[Frame] = []
+    gop = len(pts_list) // max(1, len(keys))
     for count, key in enumerate(nearest, 1):
         clock.check(count)
         try:
             reader.container.seek(pts_list[key], stream=stream, backward=True, any_frame=False)
         except DECODE_ERRORS:
             continue
-        for frame in decoded_frames(reader):
+        for frame in decoded_frames(reader, max_packets=2 * gop + 16):
             position = _position(pts_list, frame.pts, key)
             if position >= key or frame.pts is None:
                 if position not in {f.index for f in frames}:

@@ -199,12 +199,17 @@ def rotation_of(frame: av.VideoFrame) -> int:
     return int(round(-(ccw or 0) / 90.0)) % 4 * 90
 
 
-def decoded_frames(reader: VideoReader) -> Iterator[av.VideoFrame]:
-    """Decoded frames in presentation order; damaged packets are skipped, up to ``MAX_BAD_PACKETS``."""
+def decoded_frames(reader: VideoReader, max_packets: int | None = None) -> Iterator[av.VideoFrame]:
+    """Decoded frames in presentation order; damaged packets are skipped, up to ``MAX_BAD_PACKETS``.
+
+    ``max_packets`` bounds the packets read (a seek that lands on nothing decodable must not read on).
+    """
     bad = 0
+    read = 0
     try:
         packets = reader.container.demux(reader.stream)
-        while True:
+        while max_packets is None or read < max_packets:
+            read += 1
             try:
                 packet = next(packets)
             except StopIteration:
