@@ -220,6 +220,18 @@ class Reference:
         return faces, top
 
 
+def reference_times(paths: list[Path], frames: int) -> list[float]:
+    """Seconds per clip of the reference pipeline, after a warm-up on the first clip."""
+    ref = Reference()
+    ref.clip(paths[0], 2)
+    times = []
+    for p in paths:
+        t = time.perf_counter()
+        ref.clip(p, frames)
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def peak_rss_mb(path: Path, frames: int) -> tuple[float, float, list[str]]:
     """Peak RSS (MB) and wall seconds of `deepcheck scan FILE` as a child process."""
     return cli_peak_rss_mb([str(path), "-q", "-f", "json", "--no-journal", "--exit-zero", "--frames", str(frames)])
@@ -397,13 +409,7 @@ def main() -> None:
         "photo": stage_split(shipped, work["photos"]),
     }
 
-    ref = Reference()
-    ref.clip(work["1080p"][0], 2)  # warm-up
-    ref_times = []
-    for p in work["1080p"][: args.reference_clips]:
-        t = time.perf_counter()
-        ref.clip(p, args.frames)
-        ref_times.append(time.perf_counter() - t)
+    ref_times = reference_times(work["1080p"][: args.reference_clips], args.frames)
     results["reference_seconds_per_clip"] = round(statistics.median(ref_times), 3)
     results["reference_runs"] = [round(x, 3) for x in ref_times]
     ours = clips["1080p"]["shipped (640 px, track every 4)"][0]
@@ -531,13 +537,7 @@ def reference_speedup(args) -> None:
     folder_scan(shipped, work["1080p"][:1])  # warm-up
     ours, runs = median_time(lambda: folder_scan(shipped, work["1080p"]), args.repeats)
     ours /= len(work["1080p"])
-    ref = Reference()
-    ref.clip(work["1080p"][0], 2)  # warm-up
-    ref_runs = []
-    for p in work["1080p"][: args.reference_clips]:
-        t = time.perf_counter()
-        ref.clip(p, args.frames)
-        ref_runs.append(time.perf_counter() - t)
+    ref_runs = reference_times(work["1080p"][: args.reference_clips], args.frames)
     res = {
         "clips": len(work["1080p"]),
         "frames": args.frames,

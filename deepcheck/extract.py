@@ -16,7 +16,7 @@ from deepcheck.datasets import Sample
 from deepcheck.faces import FaceDetector, cut_crop
 from deepcheck.images import load_image
 from deepcheck.media import sniff
-from deepcheck.sampling import sample_frames
+from deepcheck.sampling import read_samples
 from deepcheck.video import VideoReader
 
 
@@ -43,7 +43,7 @@ def extract_crops(
             else:
                 with VideoReader(sample.path) as reader:
                     info = reader.info(kind[1])
-                    pictures = [f.rgb for f in sample_frames(reader, frames, info.frame_count, info.fps)]
+                    pictures = [f.rgb for f in read_samples(reader, frames, info.frame_count, info.fps).frames]
         except Exception as exc:  # one bad training file must not stop extraction
             log(f"skipping {sample.path}: {exc}")
             continue

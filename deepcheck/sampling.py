@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import av
@@ -233,19 +232,3 @@ def _at_key_frames(
                 break
     frames.sort(key=lambda f: f.index)
     return frames
-
-
-def sample_frames(
-    reader: VideoReader,
-    n: int,
-    frame_count: int | None,
-    fps: float | None,
-    *,
-    max_pixels: int | None = None,
-    max_seconds: float | None = None,
-    sampling: str = "auto",
-) -> Iterator[Frame]:
-    """The frames of :func:`read_samples` (kept for callers that iterate)."""
-    yield from read_samples(
-        reader, n, frame_count, fps, max_pixels=max_pixels, max_seconds=max_seconds, sampling=sampling
-    ).frames

@@ -8,7 +8,7 @@ from deepcheck.card import Framing
 from deepcheck.faces import crop_box, cut_crop
 from deepcheck.images import load_image
 from deepcheck.media import sniff
-from deepcheck.sampling import sample_frames, sample_indices
+from deepcheck.sampling import read_samples, sample_indices
 from deepcheck.video import VideoReader
 
 
@@ -23,7 +23,7 @@ def test_sample_indices_spread_and_bounded():
 def test_sample_frames_reads_wanted_frames(media_dir):
     with VideoReader(media_dir / "clip.mp4") as reader:
         info = reader.info("mp4")
-        frames = list(sample_frames(reader, 5, info.frame_count, info.fps))
+        frames = read_samples(reader, 5, info.frame_count, info.fps).frames
     assert [f.index for f in frames] == sample_indices(45, 5)
     assert frames[0].rgb.shape == (480, 640, 3)
 
