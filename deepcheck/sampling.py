@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -120,7 +121,7 @@ def read_samples(
     return samples
 
 
-def _times(reader: VideoReader, pts_list: list[int]):
+def _times(reader: VideoReader, pts_list: list[int]) -> Callable[[int], float | None]:
     """Seconds from the stream's first frame, for a packet position."""
     base = float(reader.stream.time_base) if reader.stream.time_base else None
     first = pts_list[0] if pts_list else 0
@@ -158,7 +159,7 @@ def _walk(
     reader: VideoReader,
     wanted: list[int],
     pts_list: list[int],
-    times,
+    times: Callable[[int], float | None],
     clock: Clock,
     max_pixels: int | None,
     skip_nonref: bool,
@@ -202,7 +203,7 @@ def _at_key_frames(
     wanted: list[int],
     pts_list: list[int],
     keys: list[int],
-    times,
+    times: Callable[[int], float | None],
     clock: Clock,
     max_pixels: int | None,
 ) -> list[Frame]:
