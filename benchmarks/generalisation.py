@@ -78,6 +78,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/generalisation"))
     parser.add_argument("--note", default="", help="what this run is (recorded in runs.jsonl)")
     parser.add_argument(
+        "--tag",
+        default="",
+        help="suffix of the result file, for cards that share weights (e.g. the same weights at another input size)",
+    )
+    parser.add_argument(
         "--write-card", action="store_true", help="also store the table in the model card (metrics.generalisation)"
     )
     args = parser.parse_args()
@@ -133,7 +138,8 @@ def main() -> int:
         "details": details,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{card.name}-{card.sha256[:8]}.json").write_text(json.dumps(result, indent=2) + "\n")
+    stem = f"{card.name}-{card.sha256[:8]}" + (f"-{args.tag}" if args.tag else "")
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     with open(args.out / "runs.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({k: v for k, v in result.items() if k != "details"}) + "\n")
     if args.write_card:
