@@ -218,6 +218,7 @@ def _at_key_frames(
     stream = reader.stream
     stream.codec_context.skip_frame = "NONKEY"
     frames: list[Frame] = []
+    taken: set[int] = set()
     gop = len(pts_list) // max(1, len(keys))
     for count, key in enumerate(nearest, 1):
         clock.check(count)
@@ -228,7 +229,8 @@ def _at_key_frames(
         for frame in decoded_frames(reader, max_packets=2 * gop + 16):
             position = _position(pts_list, frame.pts, key)
             if position >= key or frame.pts is None:
-                if position not in {f.index for f in frames}:
+                if position not in taken:
+                    taken.add(position)
                     frames.append(_picture(frame, position, times(position), max_pixels))
                 break
     frames.sort(key=lambda f: f.index)

@@ -23,15 +23,7 @@ MAX_BAD_PACKETS = 64  # packets that fail to decode before a stream is given up 
 DECODE_ERRORS = (av.FFmpegError, OSError, ValueError, IndexError, OverflowError, UnicodeError, RuntimeError)
 
 
-def _quiet_decoder_logs() -> None:
-    """FFmpeg prints warnings for every hostile file; the record already says what failed."""
-    try:
-        av.logging.set_level(None)
-    except AttributeError:  # older PyAV: silent by default
-        pass
-
-
-_quiet_decoder_logs()
+av.logging.set_level(None)  # FFmpeg warns on every hostile file; the record already says what failed
 
 
 class VideoReader:
@@ -193,10 +185,9 @@ class VideoReader:
 def rotation_of(frame: av.VideoFrame) -> int:
     """Clockwise degrees (0, 90, 180, 270) that turn the decoded frame upright."""
     try:
-        ccw = frame.rotation
-    except (AttributeError, *DECODE_ERRORS):
+        return int(round(-frame.rotation / 90.0)) % 4 * 90  # PyAV gives counter-clockwise degrees
+    except DECODE_ERRORS:  # a malformed display matrix
         return 0
-    return int(round(-(ccw or 0) / 90.0)) % 4 * 90
 
 
 def decoded_frames(reader: VideoReader, max_packets: int | None = None) -> Iterator[av.VideoFrame]:
