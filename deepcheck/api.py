@@ -139,7 +139,7 @@ def execute(
     targets = list(iter_inputs(roots))
     log = log or _log
     if plan.engine == "ray":
-        return _run_ray(targets, roots, plan, progress, before_analysis)
+        return _run_ray(targets, roots, plan, progress, log, before_analysis)
     return _run_local(targets, roots, plan, progress, log, before_analysis, analyzer)
 
 
@@ -167,9 +167,10 @@ def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analys
     return report
 
 
-def _run_ray(targets, roots, plan: ScanPlan, progress, before_analysis) -> ScanReport:
+def _run_ray(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis) -> ScanReport:
     """The Ray engine; its failures to start raise EngineError (a RuntimeError)."""
-    from deepcheck.engines.ray_engine import RayOptions, open_journal, require_ray, run_scan_ray
+    from deepcheck.engines.local import verified_card
+    from deepcheck.engines.ray_engine import RayOptions, require_ray, run_scan_ray
 
     options = RayOptions(
         address=plan.address,
@@ -179,17 +180,13 @@ def _run_ray(targets, roots, plan: ScanPlan, progress, before_analysis) -> ScanR
     )
     if before_analysis is not None:
         before_analysis(targets)
-    journal = None
-    try:
-        require_ray()
-        if plan.journal is not False:
-            folder = None if plan.journal is True else Path(plan.journal)
-            journal = open_journal(plan.settings, roots, folder)
-        with _reporter(progress, len(targets), "scanning on ray") as on_file:
-            return run_scan_ray(targets, plan.settings, options, journal, on_file=on_file)
-    finally:
-        if journal is not None:
-            journal.close()
+    require_ray()
+    journal = _open_journal(verified_card(plan.settings.model), plan.settings, plan.journal, roots, log)
+    with _reporter(progress, len(targets), "scanning on ray") as on_file:
+        report = run_scan_ray(targets, plan.settings, options, journal, on_file=on_file)
+    if journal is not None and journal.problem:
+        log("warning", journal.problem)
+    return report
 
 
 def load_analyzer(settings: ScanSettings) -> Analyzer:

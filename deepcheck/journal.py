@@ -133,6 +133,26 @@ class Journal:
         self.reused += 1
         return result
 
+    def known(self, path: Path | str) -> frozenset[str]:
+        """The content SHA-256 journaled for this path, if any: for engines whose workers hash the file
+        where the evidence is (a Ray node) while the driver may not be able to read it."""
+        entry = self._entries.get(display_path(path)[0])
+        return frozenset({entry["sha256"]}) if entry else frozenset()
+
+    def lookup_hashed(self, path: Path | str, sha256: str, size: int, mtime: float) -> FileResult | None:
+        """The journaled record of this path when a worker found its content to hash to ``sha256``."""
+        shown = display_path(path)[0]
+        entry = self._entries.get(shown)
+        if entry is None or entry["sha256"] != sha256 or entry.get("size") != size:
+            return None
+        try:
+            result = ScanReport.from_dict({"files": [entry["result"]]}).files[0]
+        except Exception:  # a damaged entry: analyse the file afresh
+            return None
+        result.path, result.mtime = shown, mtime
+        self.reused += 1
+        return result
+
     def interrupted(self, path: Path) -> int:
         """How many earlier runs died while this file was being analysed (it was in flight, never settled)."""
         return self._in_flight.get(display_path(path)[0], 0)
@@ -147,11 +167,16 @@ class Journal:
             return
         if result.status not in KEPT_STATUSES or not result.sha256:
             if path is not None:
-                self._append({"settled": display_path(path)[0]}, sync=False)
+                self.settle(path)
             return
         entry = {"path": result.path, "sha256": result.sha256, "size": result.size_bytes, "result": result.to_dict()}
         if self._append(entry, sync=True):
             self._entries[result.path] = entry
+
+    def settle(self, path: Path | str) -> None:
+        """Note that a file marked in flight was dealt with without a new record (an error, or reused)."""
+        if not self.problem:
+            self._append({"settled": display_path(path)[0]}, sync=False)
 
     def _append(self, entry: dict, sync: bool) -> bool:
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")

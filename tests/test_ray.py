@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from deepcheck.engines.journal import JsonlJournal, journal_key
 from deepcheck.evidence import iter_inputs
+from deepcheck.journal import Journal
 from deepcheck.pipeline import ScanSettings, run_scan
 from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
 from deepcheck.writers import FORMATS
@@ -192,7 +192,7 @@ def test_driver_killed_then_rerun_analyses_only_the_rest(ray_cluster, analyzer, 
     out = tmp_path / "report.json"
     args = [*deepcheck_cmd(), "scan", str(folder), "--engine", "ray", "--address", ray_cluster]
     args += ["--ray-actors", "1", "--frames", "8", "--format", "json", "--output", str(out), "--quiet"]
-    env = dict(os.environ, DEEPCHECK_CACHE_DIR=str(cache), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, DEEPCHECK_JOURNAL=str(cache), PYTHONUNBUFFERED="1")
 
     first = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
@@ -214,7 +214,7 @@ def test_driver_killed_then_rerun_analyses_only_the_rest(ray_cluster, analyzer, 
 
 
 def _journaled(cache: Path) -> int:
-    files = list((cache / "journal").glob("*.jsonl"))
+    files = list(cache.glob("*.jsonl"))
     if not files:
         return 0
     lines = files[0].read_bytes().split(b"\n")
@@ -225,15 +225,9 @@ def test_cli_ray_fails_cleanly_without_a_cluster_or_with_journal_in_evidence(ray
     folder = _folder(media_dir, tmp_path, {"face.jpg": "face.jpg"})
     nobody = run_cli("scan", str(folder), "--engine", "ray", "--address", "127.0.0.1:1", "-q")
     assert nobody.returncode == 2 and "no Ray cluster answers at 127.0.0.1:1" in nobody.stderr
-    env = dict(os.environ, DEEPCHECK_CACHE_DIR=str(folder / ".cache"))
-    proc = subprocess.run(
-        [*deepcheck_cmd(), "scan", str(folder), "--engine", "ray", "--address", ray_cluster, "-q"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert proc.returncode == 2 and "inside the evidence folder" in proc.stderr
+    journal = folder / ".cache"
+    proc = run_cli("scan", str(folder), "--engine", "ray", "--address", ray_cluster, "--journal", str(journal), "-q")
+    assert proc.returncode == 2 and "is inside the scanned folder" in proc.stderr
     assert not (folder / ".cache").exists()  # nothing written into the evidence
     local_only = run_cli("scan", str(folder), "--address", ray_cluster)
     assert local_only.returncode == 2 and "only apply with --engine ray" in local_only.stderr
@@ -256,28 +250,25 @@ def test_missing_ray_says_how_to_install_it(media_dir):
     assert 'pip install -e ".[ray]"' in proc.stderr and proc.stdout == ""
 
 
-def test_journal_survives_a_torn_last_line(tmp_path):
-    key = journal_key("ab" * 32, 0.5, ScanSettings().to_dict())
-    journal = JsonlJournal.open(tmp_path, key)
-    one = FileResult(path="one.jpg", status=STATUS_OK, score=0.25, verdict="real", sha256="1" * 64)
-    journal.record("/ev/one.jpg", one)
-    journal.record("/ev/bad.jpg", FileResult(path="bad.jpg", status=STATUS_ERROR, error="x", sha256="2" * 64))
-    journal.close()
-    with open(journal.location, "ab") as fh:
+def test_journal_takes_worker_hashes_and_survives_a_torn_last_line(tmp_path):
+    """The Ray driver may not read the evidence: its workers hash, the one journal looks the hash up."""
+    journal = Journal(tmp_path, "k" * 64)
+    one = FileResult(path="/ev/one.jpg", status=STATUS_OK, score=0.25, verdict="real", sha256="1" * 64, size_bytes=10)
+    journal.mark_in_flight(Path("/ev/one.jpg"))
+    journal.record(one, Path("/ev/one.jpg"))
+    journal.mark_in_flight(Path("/ev/bad.jpg"))
+    journal.record(FileResult(path="/ev/bad.jpg", status=STATUS_ERROR, error="x", sha256="2" * 64), Path("/ev/bad.jpg"))
+    journal.mark_in_flight(Path("/ev/torn.jpg"))
+    with open(journal.path, "ab") as fh:
         fh.write(b'{"path": "/ev/torn.jpg", "result": {"pa')  # the driver died mid-write
 
-    again = JsonlJournal.open(tmp_path, key)
+    again = Journal(tmp_path, "k" * 64)
     assert again.known("/ev/one.jpg") == {"1" * 64}
     assert again.known("/ev/bad.jpg") == frozenset()  # errors are tried again, never reused
-    assert again.lookup("/ev/one.jpg", "1" * 64).score == 0.25
-    assert again.lookup("/ev/one.jpg", "9" * 64) is None  # other content: analysed again
-    two = FileResult(path="two.jpg", status=STATUS_NO_FACE, sha256="3" * 64)
-    again.record("/ev/two.jpg", two)
-    again.close()
-    third = JsonlJournal.open(tmp_path, key)
-    assert third.lookup("/ev/two.jpg", "3" * 64).status == STATUS_NO_FACE
-    assert third.known("/ev/torn.jpg") == frozenset()
-    other = JsonlJournal.open(tmp_path, journal_key("cd" * 32, 0.5, ScanSettings().to_dict()))
-    assert other.location != third.location and other.known("/ev/one.jpg") == frozenset()
-    third.close()
-    other.close()
+    assert again.lookup_hashed("/ev/one.jpg", "1" * 64, 10, 5.0).score == 0.25
+    assert again.lookup_hashed("/ev/one.jpg", "9" * 64, 10, 5.0) is None  # other content: analysed again
+    assert again.reused == 1
+    assert again.known("/ev/torn.jpg") == frozenset() and again.interrupted(Path("/ev/torn.jpg")) == 1
+    assert again.interrupted(Path("/ev/one.jpg")) == 0 and again.interrupted(Path("/ev/bad.jpg")) == 0
+    other = Journal(tmp_path, "j" * 64)
+    assert other.path != again.path and other.known("/ev/one.jpg") == frozenset()

@@ -81,7 +81,7 @@ def run_scan_local(
                 continue
             earlier = journal.interrupted(path) if journal is not None else 0
             if earlier >= MAX_ATTEMPTS:
-                finished(i, _interrupted_record(path, earlier))
+                finished(i, interrupted_record(path, earlier))
                 continue
             attempts[i] = earlier
             tasks.append((i, os.fspath(path), display_path(path)[0]))
@@ -97,7 +97,8 @@ def run_scan_local(
     return report
 
 
-def _interrupted_record(path: Path, times: int) -> FileResult:
+def interrupted_record(path: Path, times: int) -> FileResult:
+    """The record of a file that earlier runs' drivers died on while it was being analysed."""
     return FileResult(
         path=display_path(path)[0],
         status=STATUS_ERROR,

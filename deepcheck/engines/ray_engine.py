@@ -9,8 +9,10 @@ deaths it gets an ``error`` record. Nothing is dropped and the scan finishes.
 
 Results come back in any order; the report lists them in input order, so it is
 the same report the local engine writes, apart from timings and ``tool.engine``.
-Every finished record goes to a resume journal (``deepcheck.engines.journal``),
-so a re-run after the driver was killed analyses only the files left over.
+Every finished record goes to the scan's one resume journal (``deepcheck.journal``),
+so a re-run after the driver was killed analyses only the files left over. The
+workers hash the files (the driver may not see the evidence) and the driver looks
+the hash up; files in flight are marked there too, as the local engine does.
 
 Workers open the files themselves: the evidence must be visible at the same
 path on every node (a shared filesystem). Ray is an optional dependency and is
@@ -26,10 +28,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deepcheck.engines.journal import NullJournal, ResumeJournal
 from deepcheck.results import STATUS_ERROR, FileResult, ScanReport
+
+if TYPE_CHECKING:
+    from deepcheck.journal import Journal
 
 RAY_MISSING = (
     'Ray is not installed. Install the optional extra: pip install -e ".[ray]" '
@@ -143,7 +147,7 @@ def run_scan_ray(
     paths: list[Path],
     settings,
     options: RayOptions | None = None,
-    journal: ResumeJournal | None = None,
+    journal: Journal | None = None,
     on_file: Callable[[int, FileResult], None] | None = None,
 ) -> ScanReport:
     """Scan ``paths`` on Ray; the same ``ScanReport`` as ``pipeline.run_scan``, plus ``tool.engine``."""
@@ -152,7 +156,6 @@ def run_scan_ray(
 
     ray = require_ray()
     options = options or RayOptions()
-    journal = journal or NullJournal()
     # The driver loads only the classifier (CPU): its card gives the provenance and the threshold.
     report = new_report(Analyzer(settings, load_model(settings.model, device="cpu")))
     t0 = time.perf_counter()
@@ -177,7 +180,7 @@ def run_scan_ray(
             for actor in pool.every:
                 ray.kill(actor)
         engine.update(stats)
-        engine["journal"] = str(journal.location) if getattr(journal, "location", None) else None
+        engine["journal"] = str(journal.path) if journal is not None else None
     finally:
         if started_here:
             ray.shutdown()
@@ -329,10 +332,13 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
     every call to it fails at once, so it is pinged until it answers and only then
     given a file again. Only a death during an ``analyze`` call counts against that file.
     """
+    from deepcheck.engines.local import interrupted_record
+
     n = len(files)
     abs_paths = [os.path.abspath(p) for p in files]
     results: list[FileResult | None] = [None] * n
-    attempts = [0] * n
+    # a file in flight when earlier runs' drivers died counts as tried (the local engine does the same)
+    attempts = [journal.interrupted(p) if journal is not None else 0 for p in files]
     todo = deque(range(n))
     bypass: set[int] = set()  # journal said "known" but had no record: analyse for real
     calls: dict[Any, tuple] = {}  # ref → ("file", index, actor) | ("ping", actor, down_since)
@@ -341,8 +347,10 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
 
     def finish(i: int, result: FileResult, fresh: bool) -> None:
         results[i] = result
-        if fresh:
-            journal.record(abs_paths[i], result)
+        if journal is not None and fresh:
+            journal.record(result, files[i])
+        elif journal is not None:
+            journal.settle(files[i])  # reused: the worker only hashed it
         if on_file:
             on_file(i, result)
 
@@ -353,6 +361,9 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
         else:
             resting.append((time.monotonic() + 0.5, actor, since))
 
+    for i in [i for i in todo if attempts[i] >= options.max_attempts]:
+        todo.remove(i)
+        finish(i, interrupted_record(files[i], attempts[i]), fresh=True)
     while todo or calls or resting:
         now = time.monotonic()
         for entry in [r for r in resting if r[0] <= now]:
@@ -361,7 +372,9 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
         while todo and pool.idle:
             i = todo.popleft()
             actor = pool.idle.pop()
-            known = frozenset() if i in bypass else journal.known(abs_paths[i])
+            known = frozenset() if i in bypass or journal is None else journal.known(files[i])
+            if journal is not None:
+                journal.mark_in_flight(files[i])
             calls[actor.analyze.remote(abs_paths[i], str(files[i]), known)] = ("file", i, actor)
         if not calls:
             if not resting:
@@ -404,12 +417,11 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
                 continue
             pool.idle.append(actor)
             if "journaled" in reply:
-                record = journal.lookup(abs_paths[i], reply["journaled"])
+                record = journal.lookup_hashed(files[i], reply["journaled"], reply["size_bytes"], reply["mtime"])
                 if record is None:
                     bypass.add(i)
                     todo.appendleft(i)
                     continue
-                record.path, record.size_bytes, record.mtime = str(files[i]), reply["size_bytes"], reply["mtime"]
                 stats["resumed"] += 1
                 finish(i, record, fresh=False)
                 continue
@@ -430,20 +442,3 @@ def _error(path: Path, message: str) -> FileResult:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
-
-
-def open_journal(settings, roots: list[Path], cache_dir: Path | None = None) -> ResumeJournal:
-    """The always-on resume journal for this model and these settings, outside the evidence."""
-    from deepcheck.classifier import load_model
-    from deepcheck.engines.journal import JournalError, JsonlJournal, default_cache_dir, ensure_outside, journal_key
-
-    card = load_model(settings.model, device="cpu").card
-    threshold = settings.threshold if settings.threshold is not None else card.threshold
-    folder = Path(cache_dir) if cache_dir else default_cache_dir()
-    try:
-        ensure_outside(folder, roots)
-        return JsonlJournal.open(folder, journal_key(card.sha256, threshold, settings.to_dict()))
-    except JournalError as exc:
-        raise EngineError(str(exc)) from exc
-    except OSError as exc:
-        raise EngineError(f"cannot open the resume journal in {folder}: {exc}") from exc
