@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["FileResult", "ModelError", "ScanReport", "Scanner", "load_model", "scan"]
+__all__ = ["FileResult", "ModelError", "ScanReport", "Scanner", "inspect", "load_model", "scan"]
 
 _HOMES = {
     "scan": "deepcheck.api",
     "Scanner": "deepcheck.api",
     "load_model": "deepcheck.api",
+    "inspect": "deepcheck.inspection",
     "ScanReport": "deepcheck.results",
     "FileResult": "deepcheck.results",
     "ModelError": "deepcheck.classifier",
@@ -31,6 +32,7 @@ _HOMES = {
 if TYPE_CHECKING:
     from deepcheck.api import Scanner, load_model, scan
     from deepcheck.classifier import ModelError
+    from deepcheck.inspection import inspect
     from deepcheck.results import FileResult, ScanReport
 
 

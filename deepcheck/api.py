@@ -113,8 +113,10 @@ def _check(plan: ScanPlan) -> None:
         raise UsageError("--workers applies to --engine local; use --ray-actors with --engine ray")
     if (plan.ray_actors is not None and plan.ray_actors < 1) or plan.ray_cpus_per_actor <= 0:
         raise UsageError("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
-    if s.c2pa_trust is not None and not Path(s.c2pa_trust).is_file():
-        raise UsageError(f"--c2pa-trust {s.c2pa_trust}: no such file")
+    if s.c2pa_trust is not None:
+        from deepcheck.inspection import checked_trust
+
+        s.c2pa_trust = checked_trust(s.c2pa_trust)
 
 
 def execute(
@@ -310,8 +312,10 @@ def scan(
 class Scanner:
     """The models loaded once, for many scans (a notebook loop, a service).
 
-    Takes the options of :func:`scan` (``engine`` is always local: a Scanner holds its models in this
-    process). Not thread-safe: use one Scanner per thread. For example::
+    Takes the options of :func:`scan` but ``workers`` and ``engine``: a Scanner holds its models and
+    analyses in this process, so the per-worker crash isolation, time limit and memory cap of
+    :func:`scan` do not apply (decoding still stops at ``max_seconds``). Use :func:`scan` for untrusted
+    folders. Not thread-safe: use one Scanner per thread. For example::
 
         scanner = deepcheck.Scanner(frames=16)
         verdicts = {path: scanner.scan_file(path).verdict for path in incoming}
@@ -327,6 +331,8 @@ class Scanner:
         progress: bool | ProgressCallback = False,
         **settings: Any,
     ) -> None:
+        if "workers" in settings:
+            raise UsageError("a Scanner analyses in this process (no workers); use deepcheck.scan(..., workers=N)")
         self._plan = plan_scan(frames=frames, threshold=threshold, model=model, crops=crops, **settings)
         if self._plan.engine != "local":
             raise UsageError("a Scanner analyses in this process; use deepcheck.scan(..., engine='ray') for a cluster")

@@ -76,19 +76,6 @@ def parse_fail_on(text: str) -> set[str]:
     return chosen
 
 
-def check_trust(path: Optional[Path]) -> Optional[str]:
-    """The --c2pa-trust file as an absolute path, after checking that it holds PEM certificates."""
-    if path is None:
-        return None
-    from deepcheck.provenance import read_trust
-
-    try:
-        read_trust(str(path))
-    except (OSError, ValueError) as exc:
-        fail(f"--c2pa-trust: {exc}")
-    return str(path.absolute())
-
-
 def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) -> int:
     """1 if a file is flagged fake or has a --fail-on finding; else 3 if any file could not be analysed; else 0."""
     from deepcheck.provenance import finding_codes

@@ -1,8 +1,8 @@
 """``deepcheck inspect FILE``: the provenance of one file as a tree, without loading any model.
 
-The analyst's quick look: Content Credentials, XMP, EXIF, generator settings
-and container tags, with the findings on top. The file is opened read-only
-and hashed, as in a scan. Registered on the app in deepcheck/cli.py.
+The terminal face of ``deepcheck.inspect`` (deepcheck/inspection.py): the same
+document as a tree with the findings on top, or as JSON. Registered on the app
+in deepcheck/cli.py.
 """
 
 from __future__ import annotations
@@ -19,23 +19,6 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "info": "dim"}
 TREE_TEXT = 400  # characters of one value shown in the tree (the JSON has the stored text)
 
 
-def inspect_file(path: Path, trust_pem: str | None) -> dict[str, Any]:
-    """Hash, sniff and read the provenance of one file through one read-only descriptor."""
-    from deepcheck.evidence import open_evidence
-    from deepcheck.media import sniff_bytes
-    from deepcheck.provenance import read_provenance
-
-    with open_evidence(path) as evidence:
-        doc: dict[str, Any] = {"path": str(path), "sha256": evidence.sha256(), "size_bytes": evidence.stat.st_size}
-        kind = sniff_bytes(evidence.head())
-        if kind is None:
-            doc["error"] = "not an image or video (by content): no provenance read"
-            return doc
-        doc["media_type"], doc["container"] = kind
-        doc["provenance"] = read_provenance(evidence.file, kind[0], kind[1], trust=trust_pem)
-    return doc
-
-
 def inspect(
     file: Annotated[Path, typer.Argument(help="One photo or video.")],
     c2pa_trust: Annotated[
@@ -45,19 +28,16 @@ def inspect(
     fmt: Annotated[str, typer.Option("--format", "-f", help="tree | json.")] = "tree",
 ) -> None:
     """Show what one file declares about how it was made (C2PA, XMP, EXIF, generator text, tags); no models."""
-    from deepcheck.cli_common import EXIT_INCOMPLETE, check_trust, fail
-    from deepcheck.evidence import NotRegularFile, describe_os_error
-    from deepcheck.provenance import read_trust
+    from deepcheck.api import UsageError
+    from deepcheck.cli_common import EXIT_INCOMPLETE, fail
+    from deepcheck.inspection import inspect as inspect_file
 
     if fmt not in ("tree", "json"):
         fail(f"unknown --format {fmt!r}; choose tree or json")
-    trust = read_trust(check_trust(c2pa_trust))
     try:
-        doc = inspect_file(file, trust)
-    except NotRegularFile as exc:
-        doc = {"path": str(file), "error": f"not a regular file ({exc.kind}): not read"}
-    except OSError as exc:
-        doc = {"path": str(file), "error": describe_os_error(exc)}
+        doc = inspect_file(file, c2pa_trust=c2pa_trust)
+    except UsageError as exc:
+        fail(str(exc))
     if fmt == "json":
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

@@ -94,6 +94,7 @@ class ScanReport:
     files: list[FileResult] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
+        """Files in all, then by verdict (fake, real) and by status (no_face, skipped, error)."""
         counts = {
             "files": len(self.files),
             "fake": 0,
@@ -152,6 +153,7 @@ class ScanReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanReport:
+        """A report read back from its JSON document (``deepcheck report`` re-renders saved scans this way)."""
         files = []
         for f in data.get("files", []):
             f = dict(f)

@@ -15,7 +15,7 @@ import deepcheck
 from deepcheck.writers.machine import CSV_COLUMNS
 from tests.conftest import REPO, run_cli
 
-PUBLIC = ["FileResult", "ModelError", "ScanReport", "Scanner", "load_model", "scan"]
+PUBLIC = ["FileResult", "ModelError", "ScanReport", "Scanner", "inspect", "load_model", "scan"]
 UNTIMED = ("started", "finished")  # the only fields of a report that differ between two runs
 
 
@@ -148,6 +148,13 @@ def test_bad_options_raise_value_error_with_the_cli_message(media_dir):
         deepcheck.scan(face, frame=4)
     with pytest.raises(ValueError, match="engine='ray'"):
         deepcheck.Scanner(engine="ray")
+    with pytest.raises(ValueError, match="no workers"):
+        deepcheck.Scanner(workers=2)
+    not_pem = media_dir / "noface.png"
+    with pytest.raises(ValueError, match="--c2pa-trust: .*holds no PEM certificate"):
+        deepcheck.scan(face, c2pa_trust=not_pem)
+    proc = run_cli("scan", str(face), "--c2pa-trust", str(not_pem))
+    assert proc.returncode == 2 and "--c2pa-trust: " in proc.stderr and "holds no PEM certificate" in proc.stderr
     proc = run_cli("scan", str(face), "--threshold", "1.5")
     assert proc.returncode == 2 and "--threshold must be between 0 and 1" in proc.stderr
 
@@ -188,3 +195,14 @@ def test_ray_that_cannot_start_raises_runtime_error(media_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(RuntimeError, match="Ray is not installed"):
         deepcheck.scan(media_dir / "face.jpg", engine="ray")
+
+
+def test_inspect_gives_the_cli_document_and_never_raises_for_a_file(media_dir, tmp_path):
+    face = media_dir / "face.jpg"
+    doc = deepcheck.inspect(face)
+    assert doc == json.loads(run_cli("inspect", str(face), "-f", "json").stdout)
+    assert doc["media_type"] == "image" and "no-provenance" in [f["code"] for f in doc["provenance"]["findings"]]
+    assert "error" in deepcheck.inspect(REPO / "README.md")  # not media: a document that says so
+    assert "error" in deepcheck.inspect(tmp_path / "missing.jpg")
+    with pytest.raises(ValueError, match="--c2pa-trust"):
+        deepcheck.inspect(face, c2pa_trust=tmp_path / "missing.pem")
