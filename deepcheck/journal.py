@@ -80,7 +80,8 @@ class Journal:
         self.reused = 0
         self.problem: str | None = None  # set (and journaling stopped) if the journal cannot be written
         self._entries: dict[str, dict] = {}
-        self._in_flight: dict[str, int] = {}  # path → times it was handed out and never settled
+        self._in_flight: dict[str, set[str]] = {}  # path → the runs that handed it out and never settled it
+        self.run = os.urandom(8).hex()  # this run's mark: retries within one run count once
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._load()
 
@@ -102,8 +103,7 @@ class Journal:
                     try:
                         entry = json.loads(line)
                         if "in_flight" in entry:
-                            path = entry["in_flight"]
-                            self._in_flight[path] = self._in_flight.get(path, 0) + 1
+                            self._in_flight.setdefault(entry["in_flight"], set()).add(str(entry.get("run")))
                             continue
                         self._in_flight.pop(entry.get("settled", entry.get("path")), None)
                         if "result" in entry:
@@ -155,11 +155,11 @@ class Journal:
 
     def interrupted(self, path: Path) -> int:
         """How many earlier runs died while this file was being analysed (it was in flight, never settled)."""
-        return self._in_flight.get(display_path(path)[0], 0)
+        return len(self._in_flight.get(display_path(path)[0], ()))
 
     def mark_in_flight(self, path: Path) -> None:
         """Note that a worker is about to analyse this file (survives the driver's death, no fsync)."""
-        self._append({"in_flight": display_path(path)[0]}, sync=False)
+        self._append({"in_flight": display_path(path)[0], "run": self.run}, sync=False)
 
     def record(self, result: FileResult, path: Path | None = None) -> None:
         """Append a finished record (fsynced, one write) if it is worth keeping; else settle its path."""

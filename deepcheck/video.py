@@ -62,18 +62,8 @@ class VideoReader:
         self._open()
 
     def _decoder_path(self) -> str:
-        """A path naming the open file (or its in-memory copy) for FFmpeg."""
-        fd = self.file.fileno()
-        if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
-            size = os.fstat(fd).st_size
-            if size <= SNAPSHOT_MAX_BYTES:
-                self._snapshot = _memory_copy(fd, size)
-                return f"/proc/self/fd/{self._snapshot}"
-            return f"/proc/self/fd/{fd}"
-        for folder in ("/proc/self/fd", "/dev/fd"):
-            if os.path.isdir(folder):
-                return f"{folder}/{fd}"
-        raise MediaError("videos cannot be decoded on this system: it has no /proc/self/fd or /dev/fd")
+        url, self._snapshot = ffmpeg_path(self.file.fileno())
+        return url
 
     def _open(self) -> None:
         try:
@@ -217,6 +207,21 @@ def decoded_frames(reader: VideoReader, max_packets: int | None = None) -> Itera
             yield from frames
     except DECODE_ERRORS as exc:
         raise MediaError(f"cannot decode video: {exc}") from exc
+
+
+def ffmpeg_path(fd: int) -> tuple[str, int | None]:
+    """A path naming the open file ``fd``, or its in-memory copy, for FFmpeg (see VideoReader), and the
+    copy's descriptor, which the caller closes (None when FFmpeg reads ``fd`` itself)."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        size = os.fstat(fd).st_size
+        if size <= SNAPSHOT_MAX_BYTES:
+            snapshot = _memory_copy(fd, size)
+            return f"/proc/self/fd/{snapshot}", snapshot
+        return f"/proc/self/fd/{fd}", None
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        if os.path.isdir(folder):
+            return f"{folder}/{fd}", None
+    raise MediaError("videos cannot be decoded on this system: it has no /proc/self/fd or /dev/fd")
 
 
 def _memory_copy(fd: int, size: int) -> int:

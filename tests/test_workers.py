@@ -128,3 +128,37 @@ def test_driver_killed_twice_on_a_file_does_not_loop(tmp_path, media_dir):
     assert stuck["status"] == "error" and "interrupted 2 times while this file was being analysed" in stuck["error"]
     assert face["status"] == "ok"
     assert sum(1 for e in _journal_lines(journal) if e.get("in_flight", "").endswith("a_stuck.jpg")) == 2
+
+
+def test_driver_killed_while_a_file_crashes_workers_resumes_without_looping(tmp_path, media_dir):
+    """kill -9 of the driver while a worker-crashing file is in flight: the re-run reuses the finished
+    photo, tries the crashing file only once more (the killed run counts as an attempt) and finishes."""
+    folder = _folder(tmp_path, media_dir, {"a_face.jpg": "face.jpg", "b_bad.mp4": "clip.mp4"})
+    journal = tmp_path / "journal"
+    out = tmp_path / "report.json"
+    command = [*deepcheck_cmd(), "scan", str(folder), "-f", "json", "-o", str(out), "--workers", "1",
+               "--frames", "4", "--journal", str(journal)]  # fmt: skip
+    env = dict(os.environ, DEEPCHECK_TEST_FAULT="decoding:b_bad:SEGV")
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while first.poll() is None and time.monotonic() < deadline:
+        lines = _journal_lines(journal)
+        if any(e.get("in_flight", "").endswith("b_bad.mp4") for e in lines):
+            break
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)  # the worker has crashed or is about to; its replacement is loading
+    first.wait()
+    lines = _journal_lines(journal)
+    assert [e["path"] for e in lines if "result" in e] == [str(folder / "a_face.jpg")]  # the photo was finished
+    assert not any(e.get("settled", "").endswith("b_bad.mp4") for e in lines), "the run ended before the kill"
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 3, second.stderr[-2000:]
+    assert "resumed: 1 of 2 files taken from the journal" in second.stderr  # the photo was not analysed again
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    face, bad = doc["files"]
+    assert face["status"] == "ok" and Path(face["path"]).name == "a_face.jpg"
+    assert bad["error"] == "analysis crashed (SIGSEGV) while decoding; the file may be damaged or hostile"
+    assert doc["tool"]["engine"]["worker_deaths"] == 1  # one more try, not two: the killed run counted
+    third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 3 and json.loads(out.read_text(encoding="utf-8"))["files"][1]["status"] == "error"

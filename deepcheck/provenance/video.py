@@ -1,11 +1,14 @@
 """Video container tags (PyAV): encoder, handler names, creation times, Apple QuickTime keys.
 
-PyAV reads the container header from the open, read-only file object; no
-frame is decoded. Tags are kept as written, each value capped.
+PyAV reads the container header through the same descriptor path the decoder
+uses (deepcheck/video.py: an in-memory copy or ``/proc/self/fd/N``), never
+through a Python file-object bridge; no frame is decoded. Tags are kept as
+written, each value capped.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, BinaryIO
 
 from deepcheck.provenance.limits import MAX_ITEMS, clip
@@ -21,11 +24,14 @@ def read_video(fh: BinaryIO) -> tuple[dict[str, Any], list[str]]:
     """(container tags, notes). Never raises: a header PyAV cannot read gives a note."""
     try:
         import av
+
+        from deepcheck.video import ffmpeg_path
     except ImportError:
         return {}, ["PyAV is not installed: video container tags were not read"]
-    fh.seek(0)
+    snapshot = None
     try:
-        with av.open(fh, mode="r", metadata_errors="replace") as container:
+        url, snapshot = ffmpeg_path(fh.fileno())
+        with av.open(url, mode="r", metadata_errors="replace") as container:
             tags = _pick(container.metadata, CONTAINER_TAGS, prefixes=(APPLE_PREFIX, ANDROID_PREFIX))
             streams = []
             for stream in list(container.streams)[:MAX_ITEMS]:
@@ -39,7 +45,8 @@ def read_video(fh: BinaryIO) -> tuple[dict[str, Any], list[str]]:
     except Exception as exc:  # av.error.*, or anything a hostile header provokes
         return {}, [f"video container tags could not be read: {type(exc).__name__}: {clip(exc, 200)}"]
     finally:
-        fh.seek(0)
+        if snapshot is not None:
+            os.close(snapshot)
     return out, []
 
 
