@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from deepcheck.provenance.findings import CODES, NO_PROVENANCE
 from deepcheck.results import (
     STATUS_ERROR,
     STATUS_NO_FACE,
@@ -24,6 +25,13 @@ from deepcheck.results import (
     FileResult,
     ScanReport,
 )
+
+# What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
+C2PA_STATES = {
+    "valid": "valid, signer on the trust list given with --c2pa-trust",
+    "untrusted-signer": "integrity checks pass; signer not on a trust list: not verified (not forged)",
+    "invalid": "INVALID: changed after signing, or a damaged manifest",
+}
 
 CATEGORIES = [
     ("fake", "flagged fake"),
@@ -81,6 +89,9 @@ class FileView:
     explanation: str  # one plain sentence: why this verdict or status
     message: str | None  # the error or skip reason, full text
     context_frames: list[dict] = field(default_factory=list)  # those that show the deciding person first
+    findings: list[tuple[str, str, str]] = field(default_factory=list)  # provenance: (code, severity, sentence)
+    c2pa_state: str | None = None  # the C2PA validation state in words, when the file has Content Credentials
+    seconds: float | None = None  # analysis time, rounded for reading
 
 
 @dataclass
@@ -99,6 +110,7 @@ class ReportView:
     run_rows: list[tuple[str, Any]]
     settings_rows: list[tuple[str, Any]]
     limitations: list[str]
+    finding_counts: list[tuple[str, int]] = field(default_factory=list)  # files per finding code; [] when unread
 
     def of(self, cat: str) -> list[FileView]:
         return [v for v in self.files if v.category == cat]
@@ -114,6 +126,11 @@ class ReportView:
     @property
     def remaining(self) -> list[FileView]:
         return [v for v in self.files if v.category not in ("fake", STATUS_ERROR)]
+
+    @property
+    def notable_provenance(self) -> bool:
+        """Some file declares something ("no-provenance" alone is the usual case and not worth the first screen)."""
+        return any(code != NO_PROVENANCE and n for code, n in self.finding_counts)
 
 
 def common_root(paths: list[str]) -> str:
@@ -171,6 +188,16 @@ def _over_text(f: FileResult, over: int | None, sampled: int | None) -> str:
     return "at or over the threshold" if over else "under the threshold"
 
 
+def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
+    """A file's provenance findings and its C2PA validation state in words (a saved scan can be edited: checked)."""
+    prov = f.provenance if isinstance(f.provenance, dict) else {}
+    found = [x for x in prov.get("findings") or [] if isinstance(x, dict)]
+    rows = [(str(x.get("code") or "?"), str(x.get("severity") or ""), str(x.get("sentence") or "")) for x in found]
+    c2pa = prov.get("c2pa")
+    state = c2pa.get("validation") if isinstance(c2pa, dict) else None
+    return rows, None if state is None else C2PA_STATES.get(state, str(state))
+
+
 def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> FileView:
     cat = category(f)
     strongest = max(f.faces, key=lambda x: x.score) if f.faces else None
@@ -181,6 +208,7 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> Fil
         over = sum(1 for p in f.frame_scores if isinstance(p.get("score"), (int, float)) and p["score"] >= threshold)
     frames = [c for c in f.context_frames if isinstance(c, dict)]
     frames.sort(key=lambda c: person not in (c.get("persons") or []))  # the deciding person's frame first
+    findings, c2pa_state = _findings(f)
     return FileView(
         index=i,
         result=f,
@@ -196,6 +224,9 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> Fil
         explanation=_explanation(f, cat, threshold, person),
         message=f.error,
         context_frames=frames,
+        findings=findings,
+        c2pa_state=c2pa_state,
+        seconds=readable(float(f.seconds)) if isinstance(f.seconds, (int, float)) else None,
     )
 
 
@@ -260,4 +291,13 @@ def build(report: ScanReport) -> ReportView:
         run_rows=[(k, v) for k, v in run_rows if v not in (None, "")],
         settings_rows=flatten(report.settings or {}),
         limitations=[str(x) for x in (m.get("limitations") or [])],
+        finding_counts=_finding_counts(report),
     )
+
+
+def _finding_counts(report: ScanReport) -> list[tuple[str, int]]:
+    """Files per finding code, every code listed; none when no file's provenance was read."""
+    if not any(f.provenance is not None for f in report.files):
+        return []
+    counts = report.findings_summary()
+    return [(code, counts.get(code, 0)) for code in CODES]

@@ -154,6 +154,7 @@ def test_pdf_exhibit_pages_text_and_hostile_name(json_scan, tmp_path):
             assert f"page {i} of {len(pages)}" in page_text and scan_sha in page_text
             assert "Explanation aid, not proof" in page_text
         assert "Findings" in text and "Appendix: model, run and settings" in text
+        assert "Provenance findings" in text and "no-provenance" in text  # the provenance section, as in the HTML
     # the hostile name is text only: not an annotation, a link or a form field in the document
     assert b"/Annot" not in data and b"/AcroForm" not in data
     assert HOSTILE_NAME in flat

@@ -48,9 +48,11 @@ def test_html_report_sections_faces_timeline_heatmaps(html_scan, evidence):
     text = report.read_text(encoding="utf-8")
     page = _parse(text)
     ids = [a.get("id") for _, a in page.elements if a.get("id")]
-    assert {"findings", "counts", "failed", "files", "file-index", "details", "controls", "appendix"} <= set(ids)
-    order = [ids.index(x) for x in ("findings", "failed", "files", "details", "appendix")]
-    assert order == sorted(order)  # findings first, the model's metadata last
+    assert {"findings", "counts", "failed", "remaining", "files", "file-index", "details", "appendix"} <= set(ids)
+    # findings, not analysed, the rest, then the provenance counts (only "no-provenance" here), the model's last
+    sections = ("findings", "failed", "remaining", "provenance-summary", "files", "details", "appendix")
+    order = [ids.index(x) for x in sections]
+    assert order == sorted(order)
     articles = [a for t, a in page.elements if t == "article" and a.get("id", "").startswith("file-")]
     assert len(articles) == 5
     categories = [a["data-category"] for a in articles]
@@ -72,6 +74,8 @@ def test_html_report_sections_faces_timeline_heatmaps(html_scan, evidence):
     appendix = text[text.index('id="appendix"') :]
     # numbers rounded to 4 significant digits for reading (full values stay in the JSON)
     assert not re.search(r"\d\.0*[1-9]\d{4,}", appendix)
+    times = re.findall(r"<th>analysis time \(s\)</th><td>([^<]*)</td>", text)
+    assert times and all(len(re.sub(r"\D|^0\.0*", "", t)) <= 4 for t in times)  # 4 significant digits at most
     assert "2024:01:02 03:04:05" in visible  # EXIF creation tag in the media details
     # face thumbnails (1 + 1 + 4 faces at 4 frames), one timeline, Grad-CAM heatmaps labelled as an aid
     imgs = [a["src"] for t, a in page.elements if t == "img"]

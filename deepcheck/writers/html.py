@@ -6,8 +6,10 @@ comes from the evidence or the scan document is HTML-escaped. The page reads
 fully without JavaScript; the script only adds sorting and filtering.
 
 The page reads findings first: the verdict summary and the flagged files, then
-the files that could not be analysed, then every file in detail, and the model,
-run and settings in an appendix. It lays out a :class:`ReportView`
+the files that could not be analysed, then the remaining files, then the
+provenance counts (right after the findings when a file declares something),
+the sortable index and every file in detail, and the model, run and settings in
+an appendix. It lays out a :class:`ReportView`
 (deepcheck/report_view.py) and computes nothing; the one drawing it does (the
 score timeline, from ``FileResult.frame_scores``) is presentation.
 """
@@ -143,6 +145,24 @@ def _failed(view: ReportView) -> str:
     )
 
 
+def _remaining(view: ReportView) -> str:
+    """The files neither flagged nor failed, one line each: what the scan says about the rest of the case."""
+    rest = view.remaining
+    if not rest:
+        return ""
+    rows = "".join(
+        f'<tr><td class="mono"><a href="#file-{v.index}">{e(v.shown_path)}</a></td><td>{_badge(v.category)}</td>'
+        f'<td class="num">{e(v.score)}</td><td class="explain">{e(v.explanation)}</td></tr>'
+        for v in rest
+    )
+    return (
+        f'<section id="remaining"><h2>Remaining files ({len(rest)})</h2>'
+        "<p>Not flagged, or without a verdict (no face, skipped). Not flagged does not mean verified genuine.</p>"
+        "<table><thead><tr><th>path</th><th>verdict / status</th><th>score</th><th>why</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
+
+
 # -- every file ------------------------------------------------------------------------------------------------------
 
 
@@ -168,7 +188,8 @@ def _index(view: ReportView) -> str:
         )
     where = f' Paths are relative to <span class="mono">{e(view.root)}</span>.' if view.root else ""
     return (
-        f'<section id="files"><h2>All files</h2><p>Flagged first, then those not analysed, then the rest.{where}</p>'
+        f'<section id="files"><h2>Index of all files</h2><p>Flagged first, then those not analysed, then the rest; '
+        f"each links to its details.{where}</p>"
         + controls
         + '<table id="file-index"><thead><tr><th>#</th><th>path</th><th>type</th><th>faces</th>'
         "<th>score</th><th>verdict / status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
@@ -206,8 +227,8 @@ def _details_panel(v: FileView, timelines: dict[int, str]) -> str:
     if over:
         details.append(("over the threshold", e(over)))
     details.append(("faces found", e(len(f.faces))))
-    if f.seconds is not None:
-        details.append(("analysis time (s)", e(f.seconds)))
+    if v.seconds is not None:
+        details.append(("analysis time (s)", e(v.seconds)))
     out = _kv_table(details, raw={k for k, _ in details})
     if f.media:
         from deepcheck.report_view import flatten
@@ -359,10 +380,10 @@ def _provenance_panel(v: FileView, timelines: dict[int, str]) -> str:
     return provenance_panel(v.result)
 
 
-def _provenance_summary(report: ScanReport) -> str:
+def _provenance_summary(view: ReportView) -> str:
     from deepcheck.writers.html_provenance import provenance_summary
 
-    return provenance_summary(report)
+    return provenance_summary(view)
 
 
 FILE_PANELS.append(_provenance_panel)
@@ -387,6 +408,8 @@ def render_html(view: ReportView) -> str:
     timelines = _timelines(view)
     sections = "".join(_file_section(v, timelines) for v in view.files)
     where = f' Paths are relative to <span class="mono">{e(view.root)}</span>.' if view.root else ""
+    provenance = _provenance_summary(view)
+    early = view.notable_provenance  # a declared AI generator or a broken signature is a finding too
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -401,8 +424,10 @@ def render_html(view: ReportView) -> str:
         f"with model {e(report.model.get('name'))}, from {e(report.started)} to {e(report.finished)} (UTC).{where}</p>"
         "</header>"
         + _findings(view, timelines)
-        + _provenance_summary(report)
+        + (provenance if early else "")
         + _failed(view)
+        + _remaining(view)
+        + ("" if early else provenance)
         + _index(view)
         + '<section id="details"><h2>Per-file details</h2>'
         + sections

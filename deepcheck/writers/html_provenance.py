@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepcheck.provenance.findings import CODES, source_type
+from deepcheck.provenance.findings import source_type
+from deepcheck.report_view import C2PA_STATES, ReportView
 from deepcheck.report_view import flatten as _flatten
-from deepcheck.results import FileResult, ScanReport
+from deepcheck.results import FileResult
 from deepcheck.writers.html import _kv_table, e
 
 SEVERITY_BADGE = {"high": "b-fake", "medium": "b-no_face", "info": "b-skipped"}
@@ -25,12 +26,11 @@ MEANING = (
 )
 
 
-def provenance_summary(report: ScanReport) -> str:
-    """Files per finding, under the face counts."""
-    counts = report.findings_summary()
-    if not any(f.provenance is not None for f in report.files):
+def provenance_summary(view: ReportView) -> str:
+    """Files per finding (the same counts the PDF prints)."""
+    if not view.finding_counts:
         return ""
-    rows = "".join(f'<tr><th>{e(code)}</th><td class="num">{e(counts.get(code, 0))}</td></tr>' for code in CODES)
+    rows = "".join(f'<tr><th>{e(code)}</th><td class="num">{e(n)}</td></tr>' for code, n in view.finding_counts)
     return (
         '<section id="provenance-summary"><h2>Provenance findings</h2>'
         f'<table class="kv" id="finding-counts">{rows}</table><p class="aid">{e(MEANING)}</p></section>'
@@ -76,11 +76,7 @@ def _finding(x: dict[str, Any]) -> str:
 
 def _c2pa(c2pa: dict[str, Any]) -> str:
     state = c2pa.get("validation")
-    label = {
-        "valid": "valid, signer on the trust list given with --c2pa-trust",
-        "untrusted-signer": "integrity checks pass; signer not on a trust list: not verified (not forged)",
-        "invalid": "INVALID: changed after signing, or a damaged manifest",
-    }.get(state, str(state))
+    label = C2PA_STATES.get(state, str(state))
     out = "<h4>Content Credentials (C2PA)</h4>" + _kv_table(
         [
             ("validation", label),

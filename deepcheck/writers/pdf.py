@@ -1,10 +1,12 @@
 """The PDF exhibit: the HTML report's content, laid out for A4 or Letter (fpdf2, pure Python).
 
 Same reading order as the HTML (deepcheck/writers/html.py): findings, files
-that could not be analysed, every file in detail, then the model, run and
-settings in an appendix. Every page carries a header with the scan id, "page
-X of Y", the SHA-256 of the scan's JSON document (the PDF's own hash cannot be
-printed inside it: ``--manifest`` records it) and the "aid, not proof" caveat.
+that could not be analysed, the remaining files, provenance findings, an index,
+every file in detail, then the model, run and settings in an appendix. Every
+page carries a header with the scan id, "page X of Y", the SHA-256 of the
+scan's JSON report (the file ``-f json`` writes for it, which ``deepcheck
+report`` re-renders; the PDF's own hash cannot be printed inside it:
+``--manifest`` records it) and the "aid, not proof" caveat.
 
 Evidence strings (names, EXIF, messages) are only ever drawn as text: fpdf2
 does not interpret markup unless asked, no links or actions are written, and
@@ -19,11 +21,16 @@ import base64
 import io
 import re
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from deepcheck.report_view import CAVEAT, FileView, ReportView, build, flatten, plural, score_text
 from deepcheck.results import ScanReport
 from deepcheck.writers.html import GRADCAM_CAVEAT
+from deepcheck.writers.html_provenance import MEANING
 from deepcheck.writers.timeline import points_of, timeline_png
+
+if TYPE_CHECKING:
+    from fpdf.enums import WrapMode
 
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
 HEADER_CAVEAT = "Explanation aid, not proof: scores and pictures show what the model found; confirm by other means."
@@ -97,7 +104,7 @@ class _Exhibit:
         pdf.set_y(6)
         pdf.cell(0, 3.6, f"deepcheck report · scan {_t(self.view.scan_id)} · page {pdf.page_no()} of {total}")
         pdf.ln(3.6)
-        pdf.cell(0, 3.6, f"scan data (JSON) SHA-256 {self.view.data_sha256}")
+        pdf.cell(0, 3.6, f"scan data SHA-256 {self.view.data_sha256} (of this scan's JSON report)")
         pdf.ln(3.6)
         pdf.set_text_color(*RED)
         pdf.cell(0, 3.6, HEADER_CAVEAT)
@@ -107,14 +114,17 @@ class _Exhibit:
         pdf.set_y(max(pdf.get_y() + 2, MARGIN + 6))
         pdf.set_text_color(*INK)
 
-    def text(self, value, size: float = 9.5, bold: bool = False, colour=INK, h: float | None = None) -> None:
-        from fpdf.enums import WrapMode, XPos, YPos
+    def text(
+        self, value, size: float = 9.5, bold: bool = False, colour=INK, h: float | None = None, words: bool = False
+    ) -> None:
+        """A paragraph. Evidence wraps by character (no character of a name is lost to a line break), prose by word."""
+        from fpdf.enums import XPos, YPos
 
         pdf = self.pdf
         pdf.set_font("DejaVu", "B" if bold else "", size)
         pdf.set_text_color(*colour)
         pdf.multi_cell(
-            0, h or size * 0.5, _t(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR, align="L"
+            0, h or size * 0.5, _t(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(words), align="L"
         )
         pdf.set_text_color(*INK)
 
@@ -147,13 +157,11 @@ class _Exhibit:
                 row.cell("—" if v is None else _cell(v))
         pdf.ln(1.5)
 
-    def grid(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
-        from fpdf.enums import WrapMode
-
+    def grid(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...], words: bool = False) -> None:
         pdf = self.pdf
         pdf.set_font("DejaVu", "", 8.5)
         with pdf.table(
-            col_widths=widths, line_height=4.2, text_align="LEFT", wrapmode=WrapMode.CHAR, repeat_headings=1
+            col_widths=widths, line_height=4.2, text_align="LEFT", wrapmode=_wrap(words), repeat_headings=1
         ) as table:
             table.row([_t(h) for h in header])
             for r in rows:
@@ -206,7 +214,13 @@ class _Exhibit:
             colour=GREY,
         )
         self.findings()
+        early = view.notable_provenance  # as in the HTML: a declared generator or broken signature is a finding
+        if early:
+            self.provenance()
         self.failed()
+        self.remaining()
+        if not early:
+            self.provenance()
         self.index()
         self.heading("Per-file details")
         for v in view.files:
@@ -265,8 +279,37 @@ class _Exhibit:
         self.text("These files have no verdict: nothing is known about them from this scan.", size=9)
         self.grid(["path", "reason"], [[v.shown_path, v.message or ""] for v in failed], (70, self.width - 70))
 
+    def remaining(self) -> None:
+        rest = self.view.remaining
+        if not rest:
+            return
+        self.heading(f"Remaining files ({len(rest)})")
+        note = "Not flagged, or without a verdict (no face, skipped). Not flagged does not mean verified genuine."
+        self.text(note, words=True)
+        rows = [[v.shown_path, v.label, v.score, v.explanation] for v in rest]
+        widths = (60, 28, 14, self.width - 60 - 28 - 14)
+        self.grid(["path", "verdict / status", "score", "why"], rows, widths, words=True)
+
+    def provenance(self) -> None:
+        """Files per finding, then each file's findings and C2PA state (the HTML's panels hold the fields)."""
+        view = self.view
+        if not view.finding_counts:
+            return
+        self.heading("Provenance findings")
+        self.rows([(code, n) for code, n in view.finding_counts], key_width=60)
+        self.text(MEANING, size=8, colour=GREY, words=True)
+        self.pdf.ln(1.5)
+        rows = []
+        for v in view.files:
+            rows += [[v.shown_path, code, severity, sentence] for code, severity, sentence in v.findings]
+            if v.c2pa_state:
+                rows.append([v.shown_path, "C2PA validation", "", v.c2pa_state])
+        if rows:
+            widths = (50, 36, 16, self.width - 50 - 36 - 16)
+            self.grid(["path", "finding", "severity", "what it means"], rows, widths, words=True)
+
     def index(self) -> None:
-        self.heading("All files")
+        self.heading("Index of all files")
         rows = [
             [str(v.index + 1), v.shown_path, v.result.media_type or "—", str(len(v.result.faces)), v.score, v.label]
             for v in self.view.files
@@ -295,6 +338,12 @@ class _Exhibit:
         if v.over_text:
             rows.append(("over the threshold", v.over_text))
         rows.append(("faces found", len(f.faces)))
+        if v.findings:
+            rows.append(("provenance findings", ", ".join(code for code, _, _ in v.findings)))
+        if v.c2pa_state:
+            rows.append(("C2PA validation", v.c2pa_state))
+        if v.seconds is not None:
+            rows.append(("analysis time (s)", v.seconds))
         self.rows(rows + [(f"media: {k}", x) for k, x in flatten(f.media)])
         contexts = [
             (
@@ -349,6 +398,12 @@ class _Exhibit:
         self.rows(view.run_rows)
         self.heading("Settings", size=11)
         self.rows(view.settings_rows)
+
+
+def _wrap(words: bool) -> WrapMode:
+    from fpdf.enums import WrapMode
+
+    return WrapMode.WORD if words else WrapMode.CHAR  # WORD still cuts a word longer than the line
 
 
 def _when(text) -> datetime:

@@ -66,9 +66,9 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
     file_width = _file_width(view, console.width, extra)
     status_width = max(MIN_STATUS, console.width - FIXED_COLUMNS - TABLE_CHROME - extra - file_width)
     root = shorten_middle(view.root, max(MIN_FILE, console.width - 20))
+    threshold = "—" if view.threshold is None else f"{view.threshold:.3f}"  # as the reports print it
     table = Table(
-        title=f"deepcheck {report.tool.get('version', '')} · model {report.model.get('name')} · "
-        f"threshold {report.model.get('threshold')}",
+        title=f"deepcheck {report.tool.get('version', '')} · model {report.model.get('name')} · threshold {threshold}",
         title_justify="left",
         caption=Text(f"paths relative to {root}") if view.root else None,
         caption_justify="left",
