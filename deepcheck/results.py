@@ -66,8 +66,21 @@ class FileResult:
     # {"frame_index", "time_s", "persons": [ids whose best frame this is], "image": JPEG data: URI}
     context_frames: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def findings(self) -> list[str]:
+        """The codes of this file's provenance findings, in order (empty when provenance was not read)."""
+        from deepcheck.provenance import finding_codes
+
+        return finding_codes(self.provenance)
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The record's fields, with ``findings`` (the finding codes, derived) just before ``provenance``."""
+        out: dict[str, Any] = {}
+        for key, value in dataclasses.asdict(self).items():
+            if key == "provenance":
+                out["findings"] = self.findings
+            out[key] = value
+        return out
 
     def to_json(self) -> str:
         """This record as a JSON object."""

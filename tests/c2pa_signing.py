@@ -23,7 +23,8 @@ class TestChain:
     ca_pem: bytes
 
 
-def make_chain() -> TestChain:
+def make_chain(signer: str = "deepcheck test signer", organization: str = "deepcheck tests") -> TestChain:
+    """A root CA and an end-entity signer ``signer``, both in ``organization``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -35,7 +36,7 @@ def make_chain() -> TestChain:
         return x509.Name(
             [
                 x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "deepcheck tests"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
             ]
         )
 
@@ -73,7 +74,7 @@ def make_chain() -> TestChain:
         .sign(ca_key, hashes.SHA256())
     )
     leaf = (
-        base(name("deepcheck test signer"), ca_name, key.public_key())
+        base(name(signer), ca_name, key.public_key())
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(usage(sign=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
@@ -85,10 +86,17 @@ def make_chain() -> TestChain:
     return TestChain(leaf.public_bytes(pem) + ca.public_bytes(pem), key_pem, ca.public_bytes(pem))
 
 
-def sign(chain: TestChain, data: bytes, mime: str, source_type: str, action: str = "c2pa.created") -> bytes:
-    """``data`` with a C2PA manifest: one action declaring ``source_type`` (an IPTC term), signed ES256."""
+def sign(
+    chain: TestChain, data: bytes, mime: str, source_type: str, action: str = "c2pa.created", then: tuple = ()
+) -> bytes:
+    """``data`` with a C2PA manifest, signed ES256: ``action`` declaring ``source_type`` (an IPTC term).
+
+    ``then`` adds later actions (e.g. ``c2pa.edited``) by an editor; C2PA requires the first action to be
+    ``c2pa.created`` or ``c2pa.opened``, so an edit can only follow one.
+    """
     import c2pa
 
+    later = [{"action": name, "softwareAgent": {"name": "deepcheck-test-editor"}} for name in then]
     manifest = {
         "claim_generator_info": [{"name": "deepcheck-test-generator", "version": "1.0"}],
         "title": "test asset",
@@ -101,7 +109,8 @@ def sign(chain: TestChain, data: bytes, mime: str, source_type: str, action: str
                             "action": action,
                             "digitalSourceType": IPTC + source_type,
                             "softwareAgent": {"name": "deepcheck-test-generator"},
-                        }
+                        },
+                        *later,
                     ]
                 },
             }

@@ -11,6 +11,7 @@ out). Trust is checked only against the anchors the user gives
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, BinaryIO
 
 from deepcheck.provenance.limits import MAX_FIELD, MAX_ITEMS, clip
@@ -52,11 +53,54 @@ def read_c2pa(fh: BinaryIO, container: str, trust_pem: str | None) -> tuple[dict
                 return None, []
             with reader:
                 store = json.loads(reader.json())
+                certificates = _certificates(reader)
     except Exception as exc:  # C2paError subclasses: damaged JUMBF, bad CBOR, unsupported, remote-only
         return _unreadable(exc)
     finally:
         fh.seek(0)
-    return summarize(store, trusted_list=bool(trust_pem)), []
+    return summarize(store, trusted_list=bool(trust_pem), certificates=certificates), []
+
+
+def _certificates(reader: Any) -> dict[str, dict[str, Any]]:
+    """Manifest label -> the signing certificate's subject, issuer and validity, from the SDK's crJSON view.
+
+    ``Reader.json()`` names only the subject's common name and organisation (which it calls "issuer");
+    the crJSON view has the certificate's subject and issuer names and its validity. Extra detail only:
+    a reader without crJSON, or a view that does not parse, leaves the manifest summary as it was.
+    """
+    try:
+        view = json.loads(reader.crjson())
+    except Exception:  # AttributeError (an SDK without crJSON), C2paError, ValueError
+        return {}
+    out = {}
+    for m in view.get("manifests") or [] if isinstance(view, dict) else []:
+        sig = m.get("signature") if isinstance(m, dict) else None
+        info = sig.get("certificateInfo") if isinstance(sig, dict) else None
+        if isinstance(info, dict) and isinstance(m.get("label"), str):
+            out[m["label"]] = info
+    return out
+
+
+def distinguished_name(attributes: Any) -> str:
+    """A certificate name as an RFC 4514 string (most specific attribute first), from the SDK's attribute map.
+
+    The map holds the attributes in certificate order, one value per attribute type (the SDK keeps the last
+    of repeated ones, e.g. two OU values).
+    """
+    if not isinstance(attributes, dict):
+        return ""
+    parts = [f"{key}={_escape(str(value))}" for key, value in attributes.items()]
+    return clip(",".join(reversed(parts)), MAX_FIELD)
+
+
+def _escape(value: str) -> str:
+    """RFC 4514 section 2.4 escaping of one attribute value."""
+    value = re.sub(r'([,+"\\<>;])', r"\\\1", value)
+    if value.startswith(("#", " ")):
+        value = "\\" + value
+    if value.endswith(" "):
+        value = value[:-1] + "\\ "
+    return value
 
 
 def _unreadable(exc: Exception) -> tuple[dict[str, Any] | None, list[str]]:
@@ -72,7 +116,9 @@ def _unreadable(exc: Exception) -> tuple[dict[str, Any] | None, list[str]]:
     return {"validation": "invalid", "error": text}, [f"Content Credentials are present but could not be read: {text}"]
 
 
-def summarize(store: dict[str, Any], trusted_list: bool) -> dict[str, Any]:
+def summarize(
+    store: dict[str, Any], trusted_list: bool, certificates: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The report's view of a manifest store: active manifest, its chain of ingredients, validation."""
     manifests = store.get("manifests") if isinstance(store.get("manifests"), dict) else {}
     active = store.get("active_manifest")
@@ -98,7 +144,7 @@ def summarize(store: dict[str, Any], trusted_list: bool) -> dict[str, Any]:
     order = [active] + [k for k in manifests if k != active]
     for label in order[:MAX_MANIFESTS]:
         if isinstance(manifests.get(label), dict):
-            out["manifests"][clip(label, 300)] = _manifest(manifests[label])
+            out["manifests"][clip(label, 300)] = _manifest(manifests[label], (certificates or {}).get(label))
     if len(manifests) > MAX_MANIFESTS:
         out["manifests_not_kept"] = len(manifests) - MAX_MANIFESTS
     return out
@@ -117,7 +163,7 @@ def _codes(store: dict[str, Any]) -> dict[str, list]:
     }
 
 
-def _manifest(m: dict[str, Any]) -> dict[str, Any]:
+def _manifest(m: dict[str, Any], certificate: dict[str, Any] | None = None) -> dict[str, Any]:
     sig = m.get("signature_info") if isinstance(m.get("signature_info"), dict) else {}
     info = m.get("claim_generator_info")
     generator = m.get("claim_generator")
@@ -129,16 +175,28 @@ def _manifest(m: dict[str, Any]) -> dict[str, Any]:
         "claim_generator": clip(generator or "", 300),
         "title": clip(m.get("title") or "", 300),
         "format": clip(m.get("format") or "", 100),
-        "signer": {
-            "subject_common_name": clip(sig.get("common_name") or "", 300),
-            "issuer": clip(sig.get("issuer") or "", 300),
-            "serial_number": clip(sig.get("cert_serial_number") or "", 100),
-            "algorithm": clip(sig.get("alg") or "", 50),
-        },
+        "signer": _signer(sig, certificate or {}),
         "signing_time": clip(sig.get("time")) if sig.get("time") else None,
         "actions": _actions(m.get("assertions")),
         "ingredients": _ingredients(m.get("ingredients")),
     }
+    return out
+
+
+def _signer(sig: dict[str, Any], certificate: dict[str, Any]) -> dict[str, Any]:
+    """The signing certificate: common name, organisation, full subject and issuer names, serial, validity."""
+    validity = certificate.get("validity") if isinstance(certificate.get("validity"), dict) else {}
+    out = {
+        "subject_common_name": clip(sig.get("common_name") or "", 300),
+        "organization": clip(sig.get("issuer") or "", 300),  # the SDK's "issuer": the subject's organisation
+        "subject": distinguished_name(certificate.get("subject")),
+        "issuer": distinguished_name(certificate.get("issuer")),
+        "serial_number": clip(sig.get("cert_serial_number") or "", 100),
+        "algorithm": clip(sig.get("alg") or "", 50),
+    }
+    for key, name in (("notBefore", "not_before"), ("notAfter", "not_after")):
+        if validity.get(key):
+            out[name] = clip(validity[key], 100)
     return out
 
 

@@ -7,7 +7,6 @@ import io
 import json
 from typing import Any
 
-from deepcheck.provenance import finding_codes
 from deepcheck.results import FileResult, ScanReport
 
 CSV_COLUMNS = [
@@ -67,7 +66,7 @@ def file_row(f: FileResult) -> dict[str, Any]:
         "sha256": f.sha256,
         "size_bytes": f.size_bytes,
         "error": f.error,
-        "findings": ";".join(finding_codes(f.provenance)),
+        "findings": ";".join(f.findings),
     }
 
 
