@@ -32,6 +32,7 @@ from deepcheck.onnx_runtime import open_session
 
 THRESHOLDS = (0.6, 0.7, 0.7)  # P-Net, R-Net, O-Net face probabilities (facenet-pytorch's defaults)
 FACTOR = 0.709  # pyramid step
+CHUNK = 128  # R-/O-Net crops per runtime call
 MIN_SIZE = 12.0  # P-Net's window: no face smaller than this many pixels of its input can be found
 CARD = "mtcnn.json"
 
@@ -105,7 +106,7 @@ class Mtcnn:
         boxes, inds = boxes[ok], inds[ok]
         if not len(boxes):
             return boxes, inds
-        reg, prob = self.rnet.run(None, {"x": _normalise(crops)})
+        reg, prob = _run_in_chunks(self.rnet, crops)
         score = prob[:, 1]
         keep = score > THRESHOLDS[1]
         boxes = np.concatenate([boxes[keep, :4], score[keep, None]], axis=1)
@@ -119,7 +120,7 @@ class Mtcnn:
         boxes, inds = boxes[ok], inds[ok]
         if not len(boxes):
             return boxes, inds, np.zeros((0, 5, 2), np.float32)
-        reg, landmarks, prob = self.onet.run(None, {"x": _normalise(crops)})
+        reg, landmarks, prob = _run_in_chunks(self.onet, crops)
         score = prob[:, 1]
         keep = score > THRESHOLDS[2]
         boxes = np.concatenate([boxes[keep, :4], score[keep, None]], axis=1)
@@ -130,6 +131,14 @@ class Mtcnn:
         boxes = _bbreg(boxes, reg)
         pick = _batched_nms_min(boxes[:, :4], boxes[:, 4], inds, 0.7)
         return boxes[pick], inds[pick], points[pick]
+
+
+def _run_in_chunks(session, crops: np.ndarray) -> list[np.ndarray]:
+    """R-/O-Net over candidate crops, ``CHUNK`` at a time: each crop is scored alone, so the outputs are
+    those of one run, and the runtime's working memory stays that of one chunk (640 crops in one run
+    took ~100 MB)."""
+    parts = [session.run(None, {"x": _normalise(crops[i : i + CHUNK])}) for i in range(0, len(crops), CHUNK)]
+    return [np.concatenate(outputs) for outputs in zip(*parts)]
 
 
 def _summed_area(imgs: np.ndarray) -> np.ndarray:

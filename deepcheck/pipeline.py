@@ -216,7 +216,9 @@ class Analyzer:
     def _score_frames(self, frames: list[Frame], result: FileResult) -> None:
         if self.settings.crops:
             crops = [f.rgb for f in frames]
-            placed = [(f, [0.0, 0.0, float(f.rgb.shape[1]), float(f.rgb.shape[0])], 1.0) for f in frames]
+            placed = [
+                (f.index, f.time_s, [0.0, 0.0, float(f.rgb.shape[1]), float(f.rgb.shape[0])], 1.0) for f in frames
+            ]
         else:
             self._stage("detecting faces", result)
             detections = detect_tracked(self.detector, [f.rgb for f in frames], self.settings.detect_every)
@@ -225,7 +227,9 @@ class Analyzer:
             for frame, dets in zip(frames, detections):
                 for det in dets:
                     crops.append(cut_crop(frame.rgb, det.box, framing))
-                    placed.append((frame, [round(v, 1) for v in det.box], det.prob))
+                    placed.append((frame.index, frame.time_s, [round(v, 1) for v in det.box], det.prob))
+        if not self.settings.explain:
+            frames.clear()  # the crops are cut: full frames are needed again only for context pictures
         if not crops:
             result.status = STATUS_NO_FACE
             return
@@ -233,13 +237,13 @@ class Analyzer:
         scores = self.classifier.predict(crops)
         result.faces = [
             FaceResult(
-                frame_index=frame.index,
-                time_s=frame.time_s,
+                frame_index=index,
+                time_s=time_s,
                 box=box,
                 detection_prob=round(prob, 5),
                 score=round(float(s), 5),
             )
-            for (frame, box, prob), s in zip(placed, scores)
+            for (index, time_s, box, prob), s in zip(placed, scores)
         ]
         scoring.assign_persons(result.faces)
         result.persons = scoring.persons_of(result.faces)

@@ -4,8 +4,15 @@ glibc returns large freed blocks to the kernel at once (mmap/munmap, heap
 trimming), so every batch of frames and tensors page-faults its memory in
 again. On this 2-core machine that made timings swing 2–5× between runs;
 keeping freed memory in the process (``mallopt``) steadied them and gave
-1.5–3× more throughput (../shared/design/MEASURED.md). Peak memory is
-unchanged: the same blocks are reused instead of re-mapped.
+1.5–3× more throughput (../shared/design/MEASURED.md). The cost is that
+freed blocks of many sizes pile up over a file's stages (frames, detector
+pyramids, classifier batches): a worker's resident memory grew to 0.7–0.85 GB
+on 1080p clips while its live data was under 0.2 GB after each file.
+:func:`release_freed_memory` hands the unused blocks back between stages and
+after each file, a few milliseconds each time. The analysis workers, which
+run no torch, also let blocks over 8 MB be mapped and unmapped again
+(:func:`map_large_blocks`): one 1080p clip's peak went from 0.66-0.78 GB to
+0.55 GB, in the same time within the noise of this machine.
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ import ctypes.util
 import os
 
 _M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 _M_MMAP_MAX = -4
+LARGE_BLOCK_BYTES = 8 << 20  # frames of 1080p RGB (6.2 MB) stay in the heap; detector pyramids' tensors do not
 _done = False
 _tuned = False
+_libc = None
 
 
 def tune_for_inference() -> bool:
@@ -41,4 +51,26 @@ def _keep_freed_memory() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     ok = mallopt(_M_MMAP_MAX, 0) == 1
     ok = mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1 and ok
+    if ok and hasattr(libc, "malloc_trim"):
+        global _libc
+        _libc = libc
     return ok
+
+
+def map_large_blocks() -> None:
+    """After :func:`tune_for_inference`: blocks over ``LARGE_BLOCK_BYTES`` get their own mapping again,
+    returned to the kernel when freed. For the torch-free scan path; torch's many large temporaries
+    are what made mapping slow (MEASURED.md)."""
+    if _libc is not None:
+        _libc.mallopt(_M_MMAP_MAX, 65536)
+        _libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES)
+
+
+def release_freed_memory() -> None:
+    """Give the kernel back what the tuned allocator keeps (``malloc_trim``); a no-op where it was not tuned.
+
+    Called by the analysis workers between a file's stages and after each file (deepcheck/workers.py),
+    where the next stage needs blocks of other sizes than the last one freed.
+    """
+    if _libc is not None:
+        _libc.malloc_trim(0)

@@ -61,9 +61,10 @@ def load_analyzer(settings: dict[str, Any], threads: int):
     """
     from deepcheck.onnx_runtime import set_inference_threads
     from deepcheck.pipeline import Analyzer, ScanSettings
-    from deepcheck.runtime import tune_for_inference
+    from deepcheck.runtime import map_large_blocks, tune_for_inference
 
     tune_for_inference()
+    map_large_blocks()
     set_inference_threads(threads)
     analyzer = Analyzer.create(ScanSettings(**settings))
     torch = sys.modules.get("torch")
@@ -73,12 +74,24 @@ def load_analyzer(settings: dict[str, Any], threads: int):
 
 
 def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, FileResult], None] | None = None):
-    """The one per-file analysis every engine runs in its workers: ``path`` → a record shown as ``display``."""
-    analyzer.on_stage = on_stage
+    """The one per-file analysis every engine runs in its workers: ``path`` → a record shown as ``display``.
+
+    Freed memory goes back to the kernel at each stage and after the file (deepcheck/runtime.py), so a
+    worker's footprint is that of its current stage, not the sum of every stage it has run.
+    """
+    from deepcheck.runtime import release_freed_memory
+
+    def stage(name: str, result: FileResult) -> None:
+        release_freed_memory()
+        if on_stage is not None:
+            on_stage(name, result)
+
+    analyzer.on_stage = stage
     try:
         result = analyzer.analyze(Path(path))
     finally:
         analyzer.on_stage = None
+        release_freed_memory()
     result.path = display
     return result
 
