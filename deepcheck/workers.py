@@ -36,6 +36,7 @@ POLL_S = 0.05  # how often the driver looks at the workers' memory and clocks
 START_TIMEOUT_S = 600.0  # a worker must have loaded the models by then
 # Test-only fault injection (see _test_faults): honoured only when pytest is running the process tree.
 FAULT_ENV = "DEEPCHECK_TEST_FAULT"
+TRIM_ABOVE_MB = 320  # a worker holds ~150 MB of models and ~250 MB on a photo; 1080p clips go well over
 
 
 class WorkerError(Exception):
@@ -82,7 +83,7 @@ def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, Fil
     from deepcheck.runtime import release_freed_memory
 
     def stage(name: str, result: FileResult) -> None:
-        release_freed_memory()
+        release_freed_memory(above_mb=TRIM_ABOVE_MB)
         if on_stage is not None:
             on_stage(name, result)
 
@@ -91,7 +92,7 @@ def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, Fil
         result = analyzer.analyze(Path(path))
     finally:
         analyzer.on_stage = None
-        release_freed_memory()
+        release_freed_memory(above_mb=TRIM_ABOVE_MB)
     result.path = display
     return result
 
