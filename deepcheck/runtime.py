@@ -4,17 +4,13 @@ glibc returns large freed blocks to the kernel at once (mmap/munmap, heap
 trimming), so every batch of frames and tensors page-faults its memory in
 again. On this 2-core machine that made timings swing 2–5× between runs;
 keeping freed memory in the process (``mallopt``) steadied them and gave
-1.5–3× more throughput (../shared/design/MEASURED.md). The cost is that
-freed blocks of many sizes pile up over a file's stages (frames, detector
-pyramids, classifier batches): a worker's resident memory grew to 0.7–0.85 GB
-on 1080p clips while its live data was under 0.2 GB after each file.
-:func:`release_freed_memory` hands the unused blocks back between stages and
-after a large file. The analysis workers, which run no torch, also let blocks
-over 8 MB be mapped and unmapped again (:func:`map_large_blocks`): on three
-1080p clips a worker's peak went from 0.85 GB to 0.68-0.73 GB at no measured
-cost, and to 0.61-0.66 GB with a trim after each file (within the noise, 0-7%
-CPU). Trimming at every stage as well reached 0.59-0.64 GB but cost ~13% CPU:
-each trim makes the next stage fault its pages in again.
+1.5–3× more throughput (../shared/design/MEASURED.md). Page faults are that
+dear here: giving freed memory back (``malloc_trim``) after each 1080p clip cut
+a worker's peak by ~70 MB but cost ~20% CPU per clip, as the next clip faulted
+its pages in again, so nothing is trimmed. The analysis workers, which run no
+torch, do let blocks over 8 MB be mapped and unmapped again
+(:func:`map_large_blocks`): on three 1080p clips a worker's peak went from
+0.85 GB to 0.68-0.73 GB at no measured cost.
 """
 
 from __future__ import annotations
@@ -53,7 +49,7 @@ def _keep_freed_memory() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     ok = mallopt(_M_MMAP_MAX, 0) == 1
     ok = mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1 and ok
-    if ok and hasattr(libc, "malloc_trim"):
+    if ok:
         global _libc
         _libc = libc
     return ok
@@ -66,23 +62,3 @@ def map_large_blocks() -> None:
     if _libc is not None:
         _libc.mallopt(_M_MMAP_MAX, 65536)
         _libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES)
-
-
-def release_freed_memory(above_mb: int = 0) -> None:
-    """Give the kernel back what the tuned allocator keeps (``malloc_trim``) when this process's resident
-    memory is over ``above_mb``; a no-op where the allocator was not tuned.
-
-    Called by the analysis workers after each file (deepcheck/workers.py). Each call costs the next
-    file its page faults again, hence the floor: workers that only see photos stay under it.
-    """
-    if _libc is not None and (not above_mb or resident_mb() > above_mb):
-        _libc.malloc_trim(0)
-
-
-def resident_mb() -> float:
-    """This process's resident memory (Linux ``/proc/self/statm``; 0 where it cannot be read)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0

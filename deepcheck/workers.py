@@ -36,7 +36,6 @@ POLL_S = 0.05  # how often the driver looks at the workers' memory and clocks
 START_TIMEOUT_S = 600.0  # a worker must have loaded the models by then
 # Test-only fault injection (see _test_faults): honoured only when pytest is running the process tree.
 FAULT_ENV = "DEEPCHECK_TEST_FAULT"
-TRIM_ABOVE_MB = 320  # a worker holds ~150 MB of models and ~250 MB after a photo; 1080p clips go well over
 
 
 class WorkerError(Exception):
@@ -75,19 +74,12 @@ def load_analyzer(settings: dict[str, Any], threads: int):
 
 
 def analyze_file(analyzer, path: str, display: str, on_stage: Callable[[str, FileResult], None] | None = None):
-    """The one per-file analysis every engine runs in its workers: ``path`` → a record shown as ``display``.
-
-    A worker that ends a file holding over ``TRIM_ABOVE_MB`` gives its freed memory back to the kernel
-    (deepcheck/runtime.py), so what one large video needed is not kept for every file after it.
-    """
-    from deepcheck.runtime import release_freed_memory
-
+    """The one per-file analysis every engine runs in its workers: ``path`` → a record shown as ``display``."""
     analyzer.on_stage = on_stage
     try:
         result = analyzer.analyze(Path(path))
     finally:
         analyzer.on_stage = None
-        release_freed_memory(above_mb=TRIM_ABOVE_MB)
     result.path = display
     return result
 
