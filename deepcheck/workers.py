@@ -61,10 +61,9 @@ def load_analyzer(settings: dict[str, Any], threads: int):
     """
     from deepcheck.onnx_runtime import set_inference_threads
     from deepcheck.pipeline import Analyzer, ScanSettings
-    from deepcheck.runtime import map_large_blocks, tune_for_inference
+    from deepcheck.runtime import tune_for_inference
 
     tune_for_inference()
-    map_large_blocks()
     set_inference_threads(threads)
     analyzer = Analyzer.create(ScanSettings(**settings))
     torch = sys.modules.get("torch")
