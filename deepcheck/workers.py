@@ -18,6 +18,7 @@ Records cross the process boundary as plain data (``FileResult.to_dict()``).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -33,6 +34,7 @@ CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.
 MAX_ATTEMPTS = 2  # a file that crashed a worker is tried once more, then gets an error record
 KILL_GRACE_S = 5.0  # decoding stops itself at the time limit; a worker still busy this much later is ended
 POLL_S = 0.05  # how often the driver looks at the workers' memory and clocks
+BOARD_BYTES = 512  # a worker's stage board (one JSON list; a SHA-256 and a stage name fit many times over)
 START_TIMEOUT_S = 600.0  # a worker must have loaded the models by then
 # Test-only fault injection (see _test_faults): honoured only when pytest is running the process tree.
 FAULT_ENV = "DEEPCHECK_TEST_FAULT"
@@ -96,7 +98,7 @@ def worker_info(analyzer) -> dict[str, Any]:
     }
 
 
-def _worker_main(conn, settings: dict[str, Any], threads: int) -> None:
+def _worker_main(conn, board, settings: dict[str, Any], threads: int) -> None:
     """A worker process: load the models, then analyse one file per message until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it ends the workers
     _die_with_parent()
@@ -118,7 +120,8 @@ def _worker_main(conn, settings: dict[str, Any], threads: int) -> None:
         index, path, display = task
 
         def stage(name: str, result: FileResult, index=index, path=path) -> None:
-            conn.send(("stage", index, name, result.sha256, result.size_bytes, result.media_type))
+            # on the board, not the pipe: the driver reads it only if this worker dies, and is not woken
+            board.value = json.dumps([index, name, result.sha256, result.size_bytes, result.media_type]).encode()
             for when, part, action in faults:
                 if when == name and part in os.path.basename(path):
                     _inject(action)
@@ -182,6 +185,7 @@ class _Task:
 class _Worker:
     process: Any
     conn: Any
+    board: Any  # shared bytes: the JSON [index, stage, sha256, size, media type] of the file in hand
     ready: bool = False
     info: dict[str, Any] = field(default_factory=dict)
     task: _Task | None = None
@@ -220,12 +224,16 @@ class WorkerPool:
                 raise WorkerError("analysis workers keep dying before they can take a file; giving up")
             self._spare_starts -= 1
         parent, child = self._ctx.Pipe()
+        board = self._ctx.RawArray("c", BOARD_BYTES)
         process = self._ctx.Process(
-            target=_worker_main, args=(child, self.settings, self.threads), name="deepcheck-worker", daemon=True
+            target=_worker_main,
+            args=(child, board, self.settings, self.threads),
+            name="deepcheck-worker",
+            daemon=True,
         )
         process.start()
         child.close()
-        self.workers.append(_Worker(process, parent))
+        self.workers.append(_Worker(process, parent, board))
 
     def wait_ready(self) -> dict[str, Any]:
         """Block until every worker has loaded the models; their info (runtime, threads)."""
@@ -307,9 +315,6 @@ class WorkerPool:
                 elif kind == "failed":
                     self.close()
                     raise WorkerError(f"an analysis worker could not load the models: {message[1]}")
-                elif kind == "stage" and worker.task and worker.task.index == message[1]:
-                    task = worker.task
-                    task.stage, task.sha256, task.size_bytes, task.media_type = message[2:6]
                 elif kind == "done" and worker.task and worker.task.index == message[1]:
                     worker.task = None
                     done(message[1], ScanReport.from_dict({"files": [message[2]]}).files[0])
@@ -327,6 +332,7 @@ class WorkerPool:
         task = worker.task
         if task is not None:
             self.stats["worker_deaths"] += 1
+            _read_board(worker.board, task)
             message, retry = _death_message(worker.process.exitcode, worker.ended_for, task.stage, self.limits)
             died(task, message, retry)
         self._start(spare=task is None)
@@ -404,6 +410,16 @@ def _death_message(code: int | None, ended_for: str | None, stage: str, limits: 
             )
         return f"the analysis worker was ended by {name} {while_}", True
     return f"the analysis worker exited unexpectedly (exit code {code}) {while_}", True
+
+
+def _read_board(board, task: _Task) -> None:
+    """What a dead worker last wrote of its file: the stage it was in, and the hash once it had one."""
+    try:
+        index, stage, sha256, size, media_type = json.loads(board.value.decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return  # nothing written yet for any file, or a write cut short by the death
+    if index == task.index:
+        task.stage, task.sha256, task.size_bytes, task.media_type = stage, sha256, size, media_type
 
 
 def _death_record(task: _Task, message: str) -> FileResult:
