@@ -5,10 +5,10 @@ trimming), so every batch of frames and tensors page-faults its memory in
 again. On this 2-core machine that made timings swing 2–5× between runs;
 keeping freed memory in the process (``mallopt``) steadied them and gave
 1.5–3× more throughput (../shared/design/MEASURED.md). Page faults are that
-dear here that giving memory back costs more than it saves: in the analysis
-workers, ``malloc_trim`` after each 1080p clip cut the peak by ~70 MB but cost
-~20% CPU per clip, and mapping blocks over 8 MB cut it by ~130 MB but cost
-~10% (``benchmarks/speed.py --workers-only``), so neither is done.
+dear here that handing memory back costs more than it saves: in the analysis
+workers, mapping blocks over 8 MB and ``malloc_trim`` after each clip or stage
+brought the peak on 1080p clips from 0.85 GB to 0.55-0.73 GB but cost 18-32%
+CPU per clip (benchmarks/README.md), so none of it is done.
 """
 
 from __future__ import annotations
