@@ -84,7 +84,7 @@ class Analyzer:
         self.detector = detector
         self.threshold = settings.threshold if settings.threshold is not None else classifier.card.threshold
         # told each stage as it starts (hashing, decoding, detecting faces, classifying), so that a
-        # supervisor can say what a worker was doing when it died (deepcheck/workers.py)
+        # supervisor can say what a worker was doing when it died (deepcheck/worker_process.py)
         self.on_stage: Callable[[str, FileResult], None] | None = None
         self.c2pa_trust = read_trust(settings.c2pa_trust)
 

@@ -157,10 +157,10 @@ def test_scan_does_not_import_torch(media_dir, tmp_path):
 
 
 def test_analysis_workers_do_not_import_torch(media_dir):
-    """What every worker runs (workers.load_analyzer, analyze_file), on a photo and a clip, without torch."""
+    """What every worker runs (worker_process.load_analyzer, analyze_file), on a photo and a clip, without torch."""
     code = (
         "import sys; from deepcheck.pipeline import ScanSettings\n"
-        "from deepcheck.workers import analyze_file, load_analyzer\n"
+        "from deepcheck.worker_process import analyze_file, load_analyzer\n"
         "analyzer = load_analyzer(ScanSettings(frames=4).to_dict(), 1)\n"
         "records = [analyze_file(analyzer, p, p) for p in sys.argv[1:]]\n"
         "print([r.status for r in records], sorted(m for m in ('torch', 'facenet_pytorch') if m in sys.modules))"

@@ -1,6 +1,6 @@
 """Supervised workers: a file that crashes, hangs or eats memory costs only its own record.
 
-Workers fail for real: the test-only fault hook (deepcheck/workers.py, honoured only under
+Workers fail for real: the test-only fault hook (deepcheck/worker_process.py, honoured only under
 pytest) makes the worker holding a chosen file receive SIGSEGV, sleep, or allocate without
 end, at a chosen stage. The driver must turn each into that file's error record, start a
 fresh worker, and finish the scan.

@@ -2,7 +2,7 @@
 
 Each Ray actor loads the models once and then analyses the files it is sent, one
 at a time, with the same per-file function as the local engine's worker processes
-(``deepcheck.workers.analyze_file``). The driver (the ``deepcheck scan`` process)
+(``deepcheck.worker_process.analyze_file``). The driver (the ``deepcheck scan`` process)
 keeps exactly one file in flight per actor, so a worker that dies is known to
 have died on that file: the file is sent again, and after ``max_attempts``
 deaths it gets an ``error`` record. Nothing is dropped and the scan finishes.
@@ -22,7 +22,6 @@ imported only when this engine runs.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,50 +29,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deepcheck.engines.ray_cluster import (
+    EngineError,
+    RayOptions,
+    actor_count,
+    cluster_info,
+    connect,
+    first_line,
+    require_ray,
+)
 from deepcheck.results import STATUS_ERROR, FileResult, ScanReport
 
 if TYPE_CHECKING:
     from deepcheck.journal import Journal
 
-RAY_MISSING = (
-    'Ray is not installed. Install the optional extra: pip install -e ".[ray]" '
-    '(or pip install "deepcheck[ray]"), then run again.'
-)
 MISSING_FILE = "no such file or folder"  # Analyzer's message for a path that does not exist
 MAX_WORKER_RESTARTS = 100  # per actor; a crash loop on one node cannot go on forever
-CONNECT_TIMEOUT_S = 10.0
-
-
-class EngineError(RuntimeError):
-    """The Ray engine cannot run (no Ray, no cluster, workers cannot start); fatal for the scan."""
-
-
-@dataclass
-class RayOptions:
-    """How to use the cluster. None of this changes a single score."""
-
-    address: str | None = None  # None: Ray's own rules (RAY_ADDRESS, a local `ray start`, else a new local Ray)
-    actors: int | None = None  # None: one per `cpus_per_actor` CPUs (one per GPU with --device cuda)
-    cpus_per_actor: float = 1.0
-    max_attempts: int = 3  # worker deaths on one file before it gets an error record
-    start_timeout_s: float = 600.0  # workers must be placed and have loaded the model by then
-    log_to_driver: bool = True
-
-
-def require_ray():
-    """Import Ray or explain how to install it."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise EngineError(RAY_MISSING) from exc
-    return ray
 
 
 class FileWorker:
     """The Ray actor: models loaded once in ``__init__``, then one file per call."""
 
     def __init__(self, settings: dict[str, Any], threads: int):
-        from deepcheck.workers import load_analyzer
+        from deepcheck.worker_process import load_analyzer
 
         self.analyzer = load_analyzer(settings, threads)
         self.node = _node_ip()
@@ -109,7 +87,7 @@ class FileWorker:
                     return {"journaled": digest, "size_bytes": stat.st_size, "mtime": stat.st_mtime}
             except OSError:
                 pass  # the analysis below reports why the file cannot be read
-        from deepcheck.workers import analyze_file
+        from deepcheck.worker_process import analyze_file
 
         return {"result": analyze_file(self.analyzer, path, display), "node": self.node}
 
@@ -159,12 +137,12 @@ def run_scan_ray(
     # The driver loads only the classifier (CPU): its card gives the provenance and the threshold.
     report = new_report(Analyzer(settings, load_model(settings.model, device="cpu")))
     t0 = time.perf_counter()
-    started_here = _connect(ray, options)
+    started_here = connect(ray, options)
     try:
-        cluster = _cluster(ray)
+        cluster = cluster_info(ray)
         engine: dict[str, Any] = {"name": "ray", "ray_version": ray.__version__, **cluster}
         files = [Path(p) for p in paths]
-        wanted = _actor_count(options, settings, cluster, len(files))
+        wanted = actor_count(options, settings, cluster, len(files))
         pool = _start_pool(ray, settings, options, wanted, files, report.model["sha256"], engine)
         engine["startup_seconds"] = round(time.perf_counter() - t0, 3)
         # the workers score, so their classifier runtime is the report's (the driver only read the card)
@@ -188,90 +166,6 @@ def run_scan_ray(
     report.tool["engine"] = engine
     report.finished = utc_now()
     return report
-
-
-def _connect(ray, options: RayOptions) -> bool:
-    """Join the cluster; True when this call started Ray (so it also stops it)."""
-    import logging
-
-    if ray.is_initialized():
-        return False
-    address = options.address
-    target = _resolved_address(address)
-    if target:
-        where = "" if address else " (RAY_ADDRESS or the last `ray start` here; --address local ignores it)"
-        _check_reachable(target, where)
-    try:
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            log_to_driver=options.log_to_driver,
-            logging_level=logging.WARNING,
-        )
-    except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise EngineError(
-            f"cannot connect to Ray at {target or address or 'a new local Ray'}: {_first_line(exc)}. If the cluster "
-            "uses token authentication, set RAY_AUTH_MODE=token and give this machine the cluster's token "
-            "(~/.ray/auth_token or RAY_AUTH_TOKEN); see the README, section 'Scanning on a Ray cluster'"
-        ) from exc
-    return True
-
-
-def _resolved_address(address: str | None) -> str | None:
-    """The HOST:PORT ray.init will dial by Ray's own rules, or None when it will start a local Ray."""
-    if address == "local":
-        return None
-    if address and address != "auto":
-        return address
-    try:  # Ray's own lookup (RAY_ADDRESS, then /tmp/ray/ray_current_cluster); private, so guarded
-        from ray._private.services import canonicalize_bootstrap_address
-
-        return canonicalize_bootstrap_address(address)
-    except Exception:
-        return None  # let ray.init decide and report
-
-
-def _check_reachable(address: str, where: str = "") -> None:
-    """Fail in seconds, not minutes, when nothing listens at ``host:port`` (ray.init retries for long)."""
-    hostport = address.split("://", 1)[-1]
-    host, _, port = hostport.rpartition(":")
-    if not host or not port.isdigit():
-        raise EngineError(
-            f"--address must be HOST:PORT of the Ray head node (as printed by `ray start --head`), got {address!r}"
-        )
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        raise EngineError(
-            f"no Ray cluster answers at {address}{where} ({exc.strerror or exc}); start one with "
-            "`ray start --head` and pass the address it prints"
-        ) from exc
-
-
-def _cluster(ray) -> dict[str, Any]:
-    resources = ray.cluster_resources()
-    nodes = [n for n in ray.nodes() if n.get("Alive")]
-    return {
-        "address": ray.get_runtime_context().gcs_address,
-        "nodes": len(nodes),
-        "cpus": resources.get("CPU", 0.0),
-        "gpus": resources.get("GPU", 0.0),
-    }
-
-
-def _actor_count(options: RayOptions, settings, cluster: dict[str, Any], files: int) -> int:
-    gpu = str(settings.device).startswith("cuda")
-    capacity = int(cluster["gpus"]) if gpu else int(cluster["cpus"] // options.cpus_per_actor)
-    if capacity < 1:
-        need = "a GPU" if gpu else f"{options.cpus_per_actor:g} CPUs"
-        raise EngineError(f"the Ray cluster has no room for one worker (each needs {need}): {cluster}")
-    wanted = options.actors or capacity
-    if wanted > capacity:
-        raise EngineError(
-            f"{wanted} Ray workers do not fit: the cluster has {cluster['cpus']:g} CPUs and {cluster['gpus']:g} GPUs "
-            f"({options.cpus_per_actor:g} CPUs{' and 1 GPU' if gpu else ''} per worker)"
-        )
-    return max(0, min(wanted, files))
 
 
 def _start_pool(ray, settings, options, wanted, files, model_sha, engine) -> _Pool:
@@ -300,7 +194,7 @@ def _start_pool(ray, settings, options, wanted, files, model_sha, engine) -> _Po
     except ray.exceptions.RayError as exc:
         for a in actors:
             ray.kill(a)
-        raise EngineError(f"a Ray worker could not start: {_first_line(exc)}") from exc
+        raise EngineError(f"a Ray worker could not start: {first_line(exc)}") from exc
     for info in infos:
         problem = None
         if info["version"] != __version__:
@@ -399,7 +293,7 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
                 reply = ray.get(ref)
             except ray.exceptions.RayTaskError as exc:  # analyze raised: a bug, not a dead worker
                 pool.idle.append(actor)
-                finish(i, _error(files[i], f"worker raised {_first_line(exc)}"), fresh=True)
+                finish(i, _error(files[i], f"worker raised {first_line(exc)}"), fresh=True)
                 continue
             except ray.exceptions.RayError as exc:  # the worker process (or its node) died on this file
                 stats["worker_deaths"] += 1
@@ -437,8 +331,3 @@ def _drive(ray, pool: _Pool, files, options, journal, on_file):
 
 def _error(path: Path, message: str) -> FileResult:
     return FileResult(path=str(path), status=STATUS_ERROR, error=message)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
