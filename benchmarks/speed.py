@@ -167,7 +167,7 @@ def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
     pipeline.detect_tracked = timed("detect", detect)
     analyzer.classifier.predict = timed("classify", predict)
     try:
-        from deepcheck.pipeline import new_report
+        from deepcheck.report_header import new_report
 
         report = new_report(analyzer)
         for p in paths:

@@ -30,6 +30,7 @@ from deepcheck.media import (
     sniff_bytes,
 )
 from deepcheck.provenance import read_provenance, read_trust
+from deepcheck.report_header import new_report, utc_now
 from deepcheck.results import (
     STATUS_ERROR,
     STATUS_NO_FACE,
@@ -370,51 +371,6 @@ def scan(
             if on_file:
                 on_file(i, result)
             yield result
-
-
-def utc_now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def new_report(analyzer: Analyzer) -> ScanReport:
-    """An empty report with its provenance: tool, model, settings, start time."""
-    classifier = analyzer.classifier
-    return report_header(analyzer.settings, classifier.card, classifier.runtime, classifier.runtime_note)
-
-
-def report_header(settings: ScanSettings, card, runtime: str, runtime_note: str | None = None) -> ScanReport:
-    """The report's provenance from the model card and the runtime that scored (no models loaded here)."""
-    import platform
-    import sys
-
-    from deepcheck import __version__
-
-    return ScanReport(
-        tool={
-            "name": "deepcheck",
-            "version": __version__,
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-        },
-        model={
-            "name": card.name,
-            "architecture": card.architecture,
-            "sha256": card.sha256,
-            "threshold": settings.threshold if settings.threshold is not None else card.threshold,
-            "card_threshold": card.threshold,
-            "temperature": card.temperature,
-            "input_size": card.input_size,
-            "flip_average": card.flip_average,
-            "runtime": runtime,
-            **({"runtime_note": runtime_note} if runtime_note else {}),
-            "metrics": card.metrics,
-            "limitations": card.limitations,
-        },
-        settings=settings.to_dict(),
-        started=utc_now(),
-    )
 
 
 def run_scan(

@@ -57,7 +57,7 @@ def run_scan_local(
 
     Raises ``ModelError`` or ``WorkerError`` when the workers cannot start (fatal for a scan).
     """
-    from deepcheck.pipeline import report_header, utc_now
+    from deepcheck.report_header import report_header, utc_now
 
     card = card or verified_card(settings.model)
     count = workers or default_workers()

@@ -130,7 +130,8 @@ def run_scan_ray(
 ) -> ScanReport:
     """Scan ``paths`` on Ray; the same ``ScanReport`` as ``pipeline.run_scan``, plus ``tool.engine``."""
     from deepcheck.classifier import load_model
-    from deepcheck.pipeline import Analyzer, new_report, utc_now
+    from deepcheck.pipeline import Analyzer
+    from deepcheck.report_header import new_report, utc_now
 
     ray = require_ray()
     options = options or RayOptions()
