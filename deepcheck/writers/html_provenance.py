@@ -1,8 +1,9 @@
 """The HTML report's provenance parts: a count of findings, and one panel per file.
 
-Kept apart from the face sections (deepcheck/writers/html.py calls in here):
-what a file declares about how it was made is shown beside the face verdict,
-never mixed into it. Every value comes from the evidence and is escaped.
+Kept apart from the face sections (the page, deepcheck/writers/html.py, and
+each file's article, deepcheck/writers/html_file.py, call in here): what a
+file declares about how it was made is shown beside the face verdict, never
+mixed into it. Every value comes from the evidence and is escaped.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from deepcheck.provenance.findings import source_type
 from deepcheck.report_view import C2PA_STATES, ReportView
 from deepcheck.report_view import flatten as _flatten
 from deepcheck.results import FileResult
-from deepcheck.writers.html import _kv_table, e
+from deepcheck.writers.html_markup import e, kv_table
 
 SEVERITY_BADGE = {"high": "b-fake", "medium": "b-no_face", "info": "b-skipped"}
 PROMPT_PREVIEW = 300  # characters of a prompt shown before the details block
@@ -57,7 +58,7 @@ def provenance_panel(f: FileResult) -> str:
     fields = {k: prov[k] for k in ("exif", "xmp", "container", "comments", "other_blocks") if prov.get(k)}
     chunks = [c for c in prov.get("text_chunks") or [] if isinstance(c, dict)]
     if fields or chunks:
-        out += "<details><summary>Metadata fields</summary>" + (_kv_table(_flatten(fields)) if fields else "")
+        out += "<details><summary>Metadata fields</summary>" + (kv_table(_flatten(fields)) if fields else "")
         for chunk in chunks:
             out += _long_text(f"PNG {chunk.get('chunk', 'text')} chunk {chunk.get('key', '')!s}", chunk)
         out += "</details>"
@@ -77,7 +78,7 @@ def _finding(x: dict[str, Any]) -> str:
 def _c2pa(c2pa: dict[str, Any]) -> str:
     state = c2pa.get("validation")
     label = C2PA_STATES.get(state, str(state))
-    out = "<h4>Content Credentials (C2PA)</h4>" + _kv_table(
+    out = "<h4>Content Credentials (C2PA)</h4>" + kv_table(
         [
             ("validation", label),
             ("SDK validation state", c2pa.get("validation_state_sdk")),
@@ -131,7 +132,7 @@ def _generator(gen: dict[str, Any]) -> str:
     rows = [(k, v) for k, v in (gen.get("settings") or {}).items()]
     rows += [("models", ", ".join(gen["models"]))] if gen.get("models") else []
     rows += [("node types", ", ".join(gen["node_types"]))] if gen.get("node_types") else []
-    return out + (_kv_table(rows) if rows else "")
+    return out + (kv_table(rows) if rows else "")
 
 
 def _long_text(title: str, block: dict[str, Any]) -> str:

@@ -13,6 +13,10 @@ does not interpret markup unless asked, no links or actions are written, and
 control characters are shown as visible escapes. The fonts are the DejaVu
 TrueType files that matplotlib ships, so Unicode names print without any
 system font. The document is rendered twice: the first pass counts the pages.
+
+This module holds what the exhibit says (its sections) and the entry points;
+the page setup, the header and the drawing primitives are in
+deepcheck/writers/pdf_layout.py.
 """
 
 from __future__ import annotations
@@ -20,39 +24,16 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from deepcheck.report_view import CAVEAT, FileView, ReportView, build, flatten, plural, score_text
 from deepcheck.results import ScanReport
-from deepcheck.writers.html import GRADCAM_CAVEAT
+from deepcheck.writers.html_file import GRADCAM_CAVEAT
 from deepcheck.writers.html_provenance import MEANING
+from deepcheck.writers.pdf_layout import GREY, PAGE_SIZES, RED, Layout, iso_time
 from deepcheck.writers.timeline import points_of, timeline_png
 
-if TYPE_CHECKING:
-    from fpdf.enums import WrapMode
-
-PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
-HEADER_CAVEAT = "Explanation aid, not proof: scores and pictures show what the model found; confirm by other means."
+__all__ = ["PAGE_SIZES", "render_pdf", "to_pdf"]
 _IMAGE_URI = re.compile(r"data:image/(?:jpeg|png);base64,([A-Za-z0-9+/]+={0,2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MARGIN = 14.0  # mm
-CELL_LIMIT = 1200  # characters in one table cell: a row must fit on a page (the JSON keeps the full text)
-INK, GREY, RED, GREEN = (27, 27, 27), (100, 100, 100), (192, 57, 43), (46, 139, 87)
-
-
-def _t(value) -> str:
-    """Any value as printable text: odd bytes escaped, control characters visible (\\x07), never markup."""
-    text = "" if value is None else str(value)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return _CONTROL.sub(lambda m: " " if m.group() in "\n\t\r" else f"\\x{ord(m.group()):02x}", text)
-
-
-def _cell(value) -> str:
-    text = _t(value)
-    if len(text) <= CELL_LIMIT:
-        return text
-    return f"{text[:CELL_LIMIT]}… ({len(text) - CELL_LIMIT} more characters: see the JSON report)"
 
 
 def _image(uri) -> io.BytesIO | None:
@@ -61,145 +42,8 @@ def _image(uri) -> io.BytesIO | None:
     return io.BytesIO(base64.b64decode(m.group(1))) if m else None
 
 
-def _fonts() -> tuple[str, str]:
-    from pathlib import Path
-
-    import matplotlib
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return str(folder / "DejaVuSans.ttf"), str(folder / "DejaVuSans-Bold.ttf")
-
-
-class _Exhibit:
-    """One rendering pass; ``total`` is the page count from the first pass (None in it)."""
-
-    def __init__(self, view: ReportView, page_size: str, total: int | None):
-        from fpdf import FPDF
-
-        self.view, self.total = view, total
-        exhibit = self
-
-        class _PDF(FPDF):
-            def header(self):  # fpdf2 calls this on every new page
-                exhibit._header()
-
-        self.pdf = pdf = _PDF(format=PAGE_SIZES[page_size], unit="mm")
-        regular, bold = _fonts()
-        pdf.add_font("DejaVu", "", regular)
-        pdf.add_font("DejaVu", "B", bold)
-        pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        pdf.set_auto_page_break(True, margin=MARGIN)
-        pdf.set_title(f"deepcheck report {_t(view.scan_id)}")
-        pdf.set_creator("deepcheck")
-        pdf.set_creation_date(_when(view.report.finished or view.report.started))
-        self.width = pdf.epw
-
-    # -- primitives --------------------------------------------------------------------------------------------------
-
-    def _header(self) -> None:
-        pdf = self.pdf
-        pdf.set_font("DejaVu", "", 7.5)
-        pdf.set_text_color(*GREY)
-        total = self.total if self.total is not None else "?"
-        pdf.set_y(6)
-        pdf.cell(0, 3.6, f"deepcheck report · scan {_t(self.view.scan_id)} · page {pdf.page_no()} of {total}")
-        pdf.ln(3.6)
-        pdf.cell(0, 3.6, f"scan data SHA-256 {self.view.data_sha256} (of this scan's JSON report)")
-        pdf.ln(3.6)
-        pdf.set_text_color(*RED)
-        pdf.cell(0, 3.6, HEADER_CAVEAT)
-        pdf.ln(4.2)
-        pdf.set_draw_color(200, 200, 200)
-        pdf.line(MARGIN, pdf.get_y(), MARGIN + self.width, pdf.get_y())
-        pdf.set_y(max(pdf.get_y() + 2, MARGIN + 6))
-        pdf.set_text_color(*INK)
-
-    def text(
-        self, value, size: float = 9.5, bold: bool = False, colour=INK, h: float | None = None, words: bool = False
-    ) -> None:
-        """A paragraph. Evidence wraps by character (no character of a name is lost to a line break), prose by word."""
-        from fpdf.enums import XPos, YPos
-
-        pdf = self.pdf
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.set_text_color(*colour)
-        pdf.multi_cell(
-            0, h or size * 0.5, _t(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(words), align="L"
-        )
-        pdf.set_text_color(*INK)
-
-    def heading(self, value, size: float = 14) -> None:
-        if self.pdf.will_page_break(size * 1.6 + 20):  # never a heading alone at the foot of a page
-            self.pdf.add_page()
-        self.pdf.ln(2)
-        self.text(value, size=size, bold=True, h=size * 0.55)
-        self.pdf.ln(1)
-
-    def rows(self, rows: list[tuple[str, object]], key_width: float = 48) -> None:
-        """Key/value rows as a two-column table; values wrap, long ones by character."""
-        if not rows:
-            return
-        from fpdf.enums import WrapMode
-
-        pdf = self.pdf
-        pdf.set_font("DejaVu", "", 8.5)
-        pdf.set_draw_color(200, 200, 200)
-        with pdf.table(
-            col_widths=(key_width, self.width - key_width),
-            first_row_as_headings=False,
-            line_height=4.2,
-            text_align="LEFT",
-            wrapmode=WrapMode.CHAR,
-        ) as table:
-            for k, v in rows:
-                row = table.row()
-                row.cell(_cell(k))
-                row.cell("—" if v is None else _cell(v))
-        pdf.ln(1.5)
-
-    def grid(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...], words: bool = False) -> None:
-        pdf = self.pdf
-        pdf.set_font("DejaVu", "", 8.5)
-        with pdf.table(
-            col_widths=widths, line_height=4.2, text_align="LEFT", wrapmode=_wrap(words), repeat_headings=1
-        ) as table:
-            table.row([_t(h) for h in header])
-            for r in rows:
-                table.row([_cell(c) for c in r])
-        pdf.ln(1.5)
-
-    def pictures(self, items: list[tuple[io.BytesIO, str]], height: float, title: str = "") -> None:
-        """Images side by side at one height, each with a small caption; wraps to new rows and pages.
-
-        The title, if any, is kept on the same page as the first row.
-        """
-        pdf = self.pdf
-        if title:
-            if pdf.will_page_break(height + 18):
-                pdf.add_page()
-            self.text(title, size=8.5)
-        x, row_top = MARGIN, pdf.get_y()
-        for data, caption in items:
-            from PIL import Image
-
-            with Image.open(data) as im:
-                w = height * im.width / max(1, im.height)
-            data.seek(0)
-            if x > MARGIN and x + w > MARGIN + self.width:
-                x, row_top = MARGIN, row_top + height + 9
-            if row_top + height + 9 > pdf.h - MARGIN:
-                pdf.add_page()
-                x, row_top = MARGIN, pdf.get_y()
-            pdf.image(data, x=x, y=row_top, h=height)
-            pdf.set_xy(x, row_top + height + 0.5)
-            pdf.set_font("DejaVu", "", 6.5)
-            pdf.set_text_color(*GREY)
-            pdf.multi_cell(max(w, 20), 2.8, _t(caption), align="L")
-            pdf.set_text_color(*INK)
-            x += max(w, 20) + 4
-        pdf.set_xy(MARGIN, row_top + height + 9)
-
-    # -- sections ----------------------------------------------------------------------------------------------------
+class _Exhibit(Layout):
+    """One rendering pass of the whole exhibit, section by section."""
 
     def render(self) -> bytes:
         view, pdf = self.view, self.pdf
@@ -324,7 +168,7 @@ class _Exhibit:
             ("path", f.path),
             ("SHA-256", f.sha256 or "—"),
             ("size (bytes)", f.size_bytes),
-            ("modified (UTC)", _iso(f.mtime)),
+            ("modified (UTC)", iso_time(f.mtime)),
             ("type", f.media_type or "—"),
             ("status", f.status),
             ("verdict", v.label),
@@ -398,26 +242,6 @@ class _Exhibit:
         self.rows(view.run_rows)
         self.heading("Settings", size=11)
         self.rows(view.settings_rows)
-
-
-def _wrap(words: bool) -> WrapMode:
-    from fpdf.enums import WrapMode
-
-    return WrapMode.WORD if words else WrapMode.CHAR  # WORD still cuts a word longer than the line
-
-
-def _when(text) -> datetime:
-    try:
-        return datetime.fromisoformat(str(text))
-    except ValueError:
-        return datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def _iso(epoch) -> str:
-    try:
-        return datetime.fromtimestamp(float(epoch), timezone.utc).isoformat(timespec="seconds")
-    except (OverflowError, OSError, ValueError, TypeError):
-        return "—" if epoch is None else _t(epoch)
 
 
 def render_pdf(view: ReportView, page_size: str = "a4") -> bytes:
