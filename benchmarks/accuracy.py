@@ -34,6 +34,15 @@ CONDITIONS = {
 }
 
 
+def val_crops(data: Path) -> tuple[list, np.ndarray, list[np.ndarray]] | None:
+    """The DFDC val crops (samples, labels with 1 = fake, RGB images); None, said politely, when absent."""
+    if not (data / "val").is_dir():
+        print(f"skipped: {data / 'val'} not found (the shared DFDC crops are not on this machine)")
+        return None
+    samples = list_labelled(data / "val")
+    return samples, np.array([s.label for s in samples]), [read_crop_rgb(s.path) for s in samples]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/dfdc-faces"))
@@ -41,13 +50,11 @@ def main() -> int:
     parser.add_argument("--splits", type=Path, default=None, help="folder with holdout.csv (val_splits.py)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/accuracy.json"))
     args = parser.parse_args()
-    if not (args.data / "val").is_dir():
-        print(f"skipped: {args.data / 'val'} not found (the shared DFDC crops are not on this machine)")
+    found = val_crops(args.data)
+    if found is None:
         return 0
+    samples, labels, images = found
     model = load_model(args.model)
-    samples = list_labelled(args.data / "val")
-    labels = np.array([s.label for s in samples])
-    images = [read_crop_rgb(s.path) for s in samples]
     threshold = model.card.threshold
     results: dict = {
         "model": model.card.name,

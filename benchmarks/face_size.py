@@ -24,9 +24,10 @@ import cv2
 import numpy as np
 
 from deepcheck.classifier import load_model
-from deepcheck.datasets import list_labelled
-from deepcheck.images import read_crop_rgb
 from deepcheck.metrics import detection_metrics
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import val_crops  # noqa: E402
 
 BOX_SIZES = (24, 32, 40, 48, 64, 80, 96, 128)
 
@@ -45,13 +46,11 @@ def main() -> int:
     parser.add_argument("--model", default="deepcheck-lite0")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/face_size.json"))
     args = parser.parse_args()
-    if not (args.data / "val").is_dir():
-        print(f"skipped: {args.data / 'val'} not found (the shared DFDC crops are not on this machine)")
+    found = val_crops(args.data)
+    if found is None:
         return 0
+    samples, labels, images = found
     model = load_model(args.model)
-    samples = list_labelled(args.data / "val")
-    labels = np.array([s.label for s in samples])
-    images = [read_crop_rgb(s.path) for s in samples]
     rel = model.card.framing.size_rel_height
     results: dict = {"model": model.card.name, "sha256": model.card.sha256, "n": len(samples), "by_box_px": {}}
     for box in (*BOX_SIZES, None):

@@ -113,10 +113,20 @@ def _check(plan: ScanPlan) -> None:
         raise UsageError("--workers applies to --engine local; use --ray-actors with --engine ray")
     if (plan.ray_actors is not None and plan.ray_actors < 1) or plan.ray_cpus_per_actor <= 0:
         raise UsageError("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
-    if s.c2pa_trust is not None:
-        from deepcheck.inspection import checked_trust
+    s.c2pa_trust = checked_trust(s.c2pa_trust)
 
-        s.c2pa_trust = checked_trust(s.c2pa_trust)
+
+def checked_trust(path: PathLike | None) -> str | None:
+    """The ``--c2pa-trust`` file as an absolute path, once it is known to hold PEM certificates (else UsageError)."""
+    if path is None:
+        return None
+    from deepcheck.provenance import read_trust
+
+    try:
+        read_trust(os.fspath(path))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--c2pa-trust: {getattr(exc, 'strerror', None) or exc} ({os.fspath(path)})") from exc
+    return str(Path(path).absolute())
 
 
 def execute(
@@ -183,9 +193,10 @@ def _run_ray(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis
     if before_analysis is not None:
         before_analysis(targets)
     require_ray()
-    journal = _open_journal(verified_card(plan.settings.model), plan.settings, plan.journal, roots, log)
+    card = verified_card(plan.settings.model)
+    journal = _open_journal(card, plan.settings, plan.journal, roots, log)
     with _reporter(progress, len(targets), "scanning on ray") as on_file:
-        report = run_scan_ray(targets, plan.settings, options, journal, on_file=on_file)
+        report = run_scan_ray(targets, plan.settings, options, journal, on_file=on_file, card=card)
     if journal is not None and journal.problem:
         log("warning", journal.problem)
     return report

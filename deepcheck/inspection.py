@@ -15,23 +15,6 @@ from typing import Any, Union
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def checked_trust(path: PathLike | None) -> str | None:
-    """The ``--c2pa-trust`` file as an absolute path, once it is known to hold PEM certificates.
-
-    Raises ``deepcheck.api.UsageError`` (a ValueError) with the CLI's message otherwise.
-    """
-    if path is None:
-        return None
-    from deepcheck.api import UsageError
-    from deepcheck.provenance import read_trust
-
-    try:
-        read_trust(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--c2pa-trust: {getattr(exc, 'strerror', None) or exc} ({os.fspath(path)})") from exc
-    return str(Path(path).absolute())
-
-
 def inspect(path: PathLike, *, c2pa_trust: PathLike | None = None) -> dict[str, Any]:
     """The provenance document of one photo or video: ``deepcheck inspect -f json PATH``, as a dict.
 
@@ -39,6 +22,7 @@ def inspect(path: PathLike, *, c2pa_trust: PathLike | None = None) -> dict[str, 
     (raw fields and ``findings``), or ``error`` when the file cannot be read or is not media.
     Raises ValueError only for a bad ``c2pa_trust`` file (a PEM file of trusted signer anchors).
     """
+    from deepcheck.api import checked_trust
     from deepcheck.evidence import NotRegularFile, describe_os_error, open_evidence
     from deepcheck.media import sniff_bytes
     from deepcheck.provenance import read_provenance, read_trust

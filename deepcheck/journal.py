@@ -126,12 +126,9 @@ class Journal:
             with open_evidence(path) as evidence:
                 if evidence.sha256() != entry["sha256"]:
                     return None
-            result = ScanReport.from_dict({"files": [entry["result"]]}).files[0]
-        except Exception:  # unreadable now, or a damaged entry: analyse the file afresh
+        except Exception:  # unreadable now: analyse the file afresh
             return None
-        result.path, result.mtime = shown, st.st_mtime
-        self.reused += 1
-        return result
+        return self._reuse(entry, shown, st.st_mtime)
 
     def known(self, path: Path | str) -> frozenset[str]:
         """The content SHA-256 journaled for this path, if any: for engines whose workers hash the file
@@ -145,6 +142,10 @@ class Journal:
         entry = self._entries.get(shown)
         if entry is None or entry["sha256"] != sha256 or entry.get("size") != size:
             return None
+        return self._reuse(entry, shown, mtime)
+
+    def _reuse(self, entry: dict, shown: str, mtime: float) -> FileResult | None:
+        """The record kept in ``entry``, shown under today's path and time; None for a damaged entry."""
         try:
             result = ScanReport.from_dict({"files": [entry["result"]]}).files[0]
         except Exception:  # a damaged entry: analyse the file afresh

@@ -172,9 +172,9 @@ class Analyzer:
             return []
         media_type, container = kind
         result.media_type = media_type
-        result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
         settings = self.settings
         if media_type == "image":
+            result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
             rgb, info = load_image(evidence.file, settings.max_pixels, container)
             result.media.update(_media_dict(info, path))
             if min(rgb.shape[:2]) < MIN_IMAGE_SIDE:
@@ -186,7 +186,15 @@ class Analyzer:
                 return []
             return [Frame(index=0, time_s=None, rgb=rgb)]
         else:
-            with VideoReader(evidence.file) as reader:
+            try:
+                reader = VideoReader(evidence.file)
+            except MediaError:  # the record still says what the file declares, as far as it can be read
+                result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
+                raise
+            with reader:
+                result.provenance = read_provenance(
+                    evidence.file, media_type, container, trust=self.c2pa_trust, opened_video=reader.container
+                )
                 info = reader.info(container)
                 result.media.update(_media_dict(info, path))
                 if info.width * info.height > settings.max_pixels:

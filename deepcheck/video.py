@@ -67,7 +67,7 @@ class VideoReader:
 
     def _open(self) -> None:
         try:
-            self.container = av.open(self._url, mode="r", metadata_errors="ignore")
+            self.container = av.open(self._url, mode="r", metadata_errors="replace")  # tags as provenance reads them
             streams = self.container.streams.video
         except DECODE_ERRORS as exc:
             reason = video_open_failure(self.file)

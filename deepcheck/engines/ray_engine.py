@@ -41,6 +41,7 @@ from deepcheck.engines.ray_cluster import (
 from deepcheck.results import STATUS_ERROR, FileResult, ScanReport
 
 if TYPE_CHECKING:
+    from deepcheck.card import ModelCard
     from deepcheck.journal import Journal
 
 MISSING_FILE = "no such file or folder"  # Analyzer's message for a path that does not exist
@@ -127,16 +128,20 @@ def run_scan_ray(
     options: RayOptions | None = None,
     journal: Journal | None = None,
     on_file: Callable[[int, FileResult], None] | None = None,
+    card: ModelCard | None = None,
 ) -> ScanReport:
-    """Scan ``paths`` on Ray; the same ``ScanReport`` as ``pipeline.run_scan``, plus ``tool.engine``."""
-    from deepcheck.classifier import load_model
-    from deepcheck.pipeline import Analyzer
-    from deepcheck.report_header import new_report, utc_now
+    """Scan ``paths`` on Ray; the same ``ScanReport`` as ``pipeline.run_scan``, plus ``tool.engine``.
+
+    The driver loads no model: the card (its weights' SHA-256 checked) gives the provenance and the
+    threshold, as in the local engine.
+    """
+    from deepcheck.engines.local import verified_card
+    from deepcheck.report_header import report_header, utc_now
 
     ray = require_ray()
     options = options or RayOptions()
-    # The driver loads only the classifier (CPU): its card gives the provenance and the threshold.
-    report = new_report(Analyzer(settings, load_model(settings.model, device="cpu")))
+    card = card or verified_card(settings.model)
+    report = report_header(settings, card, settings.runtime)
     t0 = time.perf_counter()
     started_here = connect(ray, options)
     try:

@@ -18,8 +18,13 @@ __all__ = ["CODES", "read_provenance", "read_trust", "finding_codes"]
 CAMERA_CONTAINERS = {"jpeg", "tiff", "avif", "webp"}  # formats whose EXIF we read and that cameras write
 
 
-def read_provenance(fh: BinaryIO, kind: str, container: str, trust: str | None = None) -> dict[str, Any]:
-    """Provenance fields, notes and findings of one open media file (``kind`` image or video)."""
+def read_provenance(
+    fh: BinaryIO, kind: str, container: str, trust: str | None = None, opened_video: Any = None
+) -> dict[str, Any]:
+    """Provenance fields, notes and findings of one open media file (``kind`` image or video).
+
+    ``opened_video``: the PyAV container a scan's decoder already holds on this video, if any.
+    """
     from deepcheck.provenance.content_credentials import read_c2pa
     from deepcheck.provenance.limits import clip
 
@@ -38,7 +43,7 @@ def read_provenance(fh: BinaryIO, kind: str, container: str, trust: str | None =
         else:
             from deepcheck.provenance.video import read_video
 
-            fields, found = read_video(fh)
+            fields, found = read_video(fh, opened_video)
             if fields:
                 out["container"] = fields
         notes += found
