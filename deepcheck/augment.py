@@ -7,6 +7,8 @@ Each transform takes and returns an RGB uint8 array.
 
 from __future__ import annotations
 
+import fractions
+
 import cv2
 import numpy as np
 
@@ -51,8 +53,66 @@ def reframe(img: np.ndarray, rng: np.random.Generator, scale: float = 0.1, shift
     return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
 
 
-def evidence_augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The training-time chain: geometry first, then capture and transmission damage."""
+def _even(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    return img if h % 2 == 0 and w % 2 == 0 else cv2.resize(img, (w + w % 2, h + h % 2))
+
+
+def video_codec(img: np.ndarray, crf: int, codec: str = "libx264") -> np.ndarray:
+    """One frame through a real H.264/H.265 encoder at ``crf`` and back (PyAV's libx264/libx265).
+
+    A lone frame is intra-coded: block transform, quantisation and deblocking as
+    in a clip's key frames. Where PyAV is missing (the GPU machine has none), a
+    JPEG of matched quality with a light blur stands in (:func:`_codec_standin`).
+    """
+    h, w = img.shape[:2]
+    src = _even(img)
+    try:
+        import av
+    except ImportError:
+        return _codec_standin(img, crf)
+    ctx = av.CodecContext.create(codec, "w")
+    ctx.width, ctx.height = src.shape[1], src.shape[0]
+    ctx.pix_fmt = "yuv420p"
+    ctx.time_base = fractions.Fraction(1, 25)
+    ctx.options = {"crf": str(int(crf)), "preset": "veryfast" if codec == "libx264" else "superfast"}
+    if codec == "libx265":
+        ctx.options = {**ctx.options, "x265-params": "log-level=none"}
+    packets = list(ctx.encode(av.VideoFrame.from_ndarray(src, format="rgb24"))) + list(ctx.encode(None))
+    dec = av.CodecContext.create("h264" if codec == "libx264" else "hevc", "r")
+    frames = [f for p in packets for f in dec.decode(p)] + list(dec.decode(None))
+    if not frames:
+        return img
+    out = frames[0].to_ndarray(format="rgb24")
+    return out if out.shape[:2] == (h, w) else cv2.resize(out, (w, h))
+
+
+def _codec_standin(img: np.ndarray, crf: int) -> np.ndarray:
+    """JPEG at a quality matched to ``crf``, then a light blur in place of H.264's deblocking filter."""
+    quality = int(np.clip(90 - (crf - 23) * 3.5, 12, 95))
+    return blur(jpeg(img, quality), 0.6)
+
+
+def messaging(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What a messaging app does to a photo: long side at most 1,280 px, JPEG 70-90, sometimes twice.
+
+    A face crop stands for a face in a larger picture, so the resize is a random
+    shrink of the face (a 1080p+ source brought to 1,280 px), then back to size.
+    """
+    if rng.random() < 0.6:
+        img = down_up(img, rng.uniform(0.45, 0.95))
+    img = jpeg(img, int(rng.integers(70, 91)))
+    if rng.random() < 0.3:
+        img = jpeg(img, int(rng.integers(70, 91)))
+    return img
+
+
+def evidence_augment(img: np.ndarray, rng: np.random.Generator, codecs: bool = False) -> np.ndarray:
+    """The training-time chain: geometry first, then capture and transmission damage.
+
+    ``codecs`` adds what evidence has really been through: H.264/H.265 at CRF
+    23-45 and messaging-app recompression, each instead of the plain JPEG step.
+    """
     if rng.random() < 0.5:
         img = img[:, ::-1].copy()
     if rng.random() < 0.5:
@@ -65,6 +125,11 @@ def evidence_augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         img = down_up(img, rng.uniform(0.35, 0.8))
     if rng.random() < 0.15:
         img = noise(img, rng.uniform(2, 8), rng)
-    if rng.random() < 0.5:
+    r = rng.random() if codecs else 1.0
+    if r < 0.3:
+        img = video_codec(img, int(rng.integers(23, 46)), "libx265" if rng.random() < 0.1 else "libx264")
+    elif r < 0.5:
+        img = messaging(img, rng)
+    elif rng.random() < 0.5:
         img = jpeg(img, rng.integers(30, 101))
     return img

@@ -5,8 +5,11 @@ deformed, blurred face-shaped mask. The result carries the traces every face
 swap leaves (blending boundary, colour and frequency mismatch) without any
 particular manipulation method, which is why SBI generalises across datasets.
 
-The mask hull comes from MTCNN's five landmarks, extended to brows, cheeks,
-jaw and chin; without landmarks a face-centred ellipse for tight crops is used.
+The mask is the paper's: the convex hull of dense landmarks (MediaPipe's face
+oval and brows, deepcheck/training/landmarks.py), in one of three shapes
+(whole oval, brows to jaw, nose down), deformed and blurred. Without dense
+landmarks it is extrapolated from MTCNN's five points, or from typical
+positions in a tight crop.
 """
 
 from __future__ import annotations
@@ -43,10 +46,44 @@ def face_hull(landmarks: np.ndarray) -> np.ndarray:
     return cv2.convexHull(np.array(points, np.float32)).reshape(-1, 2)
 
 
-def make_mask(shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A deformed, blurred face mask in [0, 1], float32, shape (h, w)."""
+OVAL_POINTS = 36  # deepcheck/training/landmarks.py: 36 oval points in path order (forehead top first), 20 brow points
+MASK_SHAPES = (("oval", 0.5), ("brows_to_jaw", 0.35), ("nose_down", 0.15))
+
+
+def dense_hull(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A blend region from dense landmarks, in one of the shapes a real swap's mask takes.
+
+    oval: the whole face contour, forehead included (most face swaps);
+    brows_to_jaw: the oval cut at the brows, as dlib-68 hulls and many swap tools do;
+    nose_down: the lower face only (mouth-region edits).
+    """
+    points = np.asarray(points, np.float32)
+    oval, brows = points[:OVAL_POINTS], points[OVAL_POINTS:]
+    names, weights = zip(*MASK_SHAPES)
+    shape = rng.choice(names, p=np.array(weights) / sum(weights))
+    if shape == "oval" or len(brows) == 0:
+        region = oval
+    elif shape == "brows_to_jaw":
+        brow_top = float(brows[:, 1].min())
+        region = np.concatenate([oval[oval[:, 1] > brow_top], brows])
+    else:
+        eyes_y = float(brows[:, 1].mean())
+        chin_y = float(oval[:, 1].max())
+        cut = eyes_y + 0.45 * (chin_y - eyes_y)
+        lower = oval[oval[:, 1] > cut]
+        region = lower if len(lower) >= 3 else oval
+    return cv2.convexHull(region).reshape(-1, 2)
+
+
+def make_mask(
+    shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Generator, dense: bool = False
+) -> np.ndarray:
+    """A deformed, blurred face mask in [0, 1], float32, shape (h, w).
+
+    ``landmarks``: five MTCNN points, or with ``dense`` the oval and brow points.
+    """
     h, w = shape
-    hull = face_hull(landmarks)
+    hull = dense_hull(landmarks, rng) if dense else face_hull(landmarks)
     centre = hull.mean(axis=0)
     hull = centre + (hull - centre) * rng.uniform(0.85, 1.1, size=(len(hull), 1))  # random deformation
     mask = np.zeros((h, w), np.float32)
@@ -91,11 +128,15 @@ def _alter_source(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def self_blend(
     img: np.ndarray, rng: np.random.Generator, landmarks: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A self-blended fake of ``img`` and its mask. Pixels where the mask is 0 are unchanged."""
+    """A self-blended fake of ``img`` and its mask. Pixels where the mask is 0 are unchanged.
+
+    ``landmarks``: five MTCNN points (5x2), dense oval and brow points (more than 5 rows),
+    or None for typical positions in a tight crop.
+    """
     h, w = img.shape[:2]
     if landmarks is None:
         landmarks = default_landmarks(min(h, w))
-    mask = make_mask((h, w), landmarks, rng)
+    mask = make_mask((h, w), landmarks, rng, dense=len(landmarks) > 5)
     source = _alter_source(img, rng)
     m = mask[..., None]
     blended = source.astype(np.float32) * m + img.astype(np.float32) * (1.0 - m)

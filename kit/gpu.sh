@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The GPU kit's one command: five recipes side by side on one GPU, each for MINUTES.
+#   full       real faces with context (1.3x box), dense-landmark self-blends, codec damage, DFDC pairs
+#   no-corpus  part 1 off: DFDC only (its reals self-blended instead), tight framing
+#   tight      part 4 off: the corpus cut at DFDC's tight framing (0.85x box)
+#   five       part 2 off: self-blend masks from MTCNN's five points
+#   no-codecs  part 5 off: JPEG only
+# Usage (repo root, bundle in .kit/, see kit/README.md): bash kit/gpu.sh OUT_DIR [DEVICE]
+set -euo pipefail
+OUT_DIR=${1:?output folder}
+DEVICE=${2:-cuda}
+MINUTES=${MINUTES:-7.5}
+STEPS_ARG=${STEPS:+--steps $STEPS}
+WORKERS=${WORKERS:-3}
+mkdir -p "$OUT_DIR" /tmp/kit-site
+python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/kit-site .kit/*.whl
+export PYTHONPATH="/tmp/kit-site:$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+command -v nvidia-smi >/dev/null && nvidia-smi -L || true
+python3 -c "import torch, cv2, numpy; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'cv2', cv2.__version__, 'numpy', numpy.__version__, 'cpus', __import__('os').cpu_count())"
+LOGS=$(mktemp -d)
+run() {
+  local tag=$1; shift
+  python3 -m deepcheck.training.kit train .kit/bundle "$LOGS" --device "$DEVICE" --minutes "$MINUTES" $STEPS_ARG \
+    --workers "$WORKERS" --init .kit/init.fp16.pt --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
+}
+run full
+run no-corpus --no-corpus
+run tight --corpus-view tight
+run five --mask five
+run no-codecs --no-codecs
+wait || true
+tail -n 3 "$LOGS"/*.log
+mv "$LOGS"/*.fp16.pt "$OUT_DIR"/ 2>/dev/null || true
+tar -C "$LOGS" -czf "$OUT_DIR/runs.tar.gz" --exclude='*.fp16.pt' .
+ls -la "$OUT_DIR"
