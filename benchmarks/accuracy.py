@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcheck.augment import down_up, jpeg
-from deepcheck.classifier import load_model
-from deepcheck.datasets import list_labelled
-from deepcheck.images import read_crop_rgb
-from deepcheck.metrics import detection_metrics
+from deepcheck.media.images import read_crop_rgb
+from deepcheck.model.classifier import load_model
+from deepcheck.training.augment import down_up, jpeg
+from deepcheck.training.datasets import list_labelled
+from deepcheck.training.metrics import detection_metrics
 
 CONDITIONS = {
     "clean": lambda img: img,

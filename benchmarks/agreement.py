@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 
 def compare(full, tracked) -> dict:
-    from deepcheck.tracking import iou
+    from deepcheck.faces.tracking import iou
 
     by_frame: dict[int, list] = {}
     for f in full.faces:
@@ -85,9 +85,9 @@ def runtime_agreement(val: Path) -> dict:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from deepcheck.classifier import load_model
-    from deepcheck.datasets import list_labelled
-    from deepcheck.images import read_crop_rgb
+    from deepcheck.media.images import read_crop_rgb
+    from deepcheck.model.classifier import load_model
+    from deepcheck.training.datasets import list_labelled
 
     samples = list_labelled(val)
     labels = np.array([s.label for s in samples])
@@ -120,8 +120,8 @@ def main() -> None:
 
     from workload import make_workload
 
-    from deepcheck.pipeline import Analyzer, ScanSettings, run_scan
-    from deepcheck.runtime import tune_for_inference
+    from deepcheck.model.runtime import tune_for_inference
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings, run_scan
 
     tune_for_inference()
     clips = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []

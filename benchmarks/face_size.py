@@ -23,8 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deepcheck.classifier import load_model
-from deepcheck.metrics import detection_metrics
+from deepcheck.model.classifier import load_model
+from deepcheck.training.metrics import detection_metrics
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import val_crops  # noqa: E402

@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcheck import scoring
-from deepcheck.datasets import list_labelled
-from deepcheck.evaluate import evaluate
-from deepcheck.metrics import detection_metrics
-from deepcheck.pipeline import Analyzer, ScanSettings
-from deepcheck.results import FaceResult
+from deepcheck.model import scoring
+from deepcheck.reports.results import FaceResult
+from deepcheck.scanning.pipeline import Analyzer, ScanSettings
+from deepcheck.training.datasets import list_labelled
+from deepcheck.training.evaluate import evaluate
+from deepcheck.training.metrics import detection_metrics
 
 SETS = {
     "dfdc-val": ("dfdc-faces/val", True),
@@ -150,8 +150,8 @@ def main() -> int:
 
 def _write_card(model: str, result: dict) -> None:
     """The table goes into the card it measured, so the model carries its cross-dataset numbers."""
-    from deepcheck.card import ModelCard
-    from deepcheck.classifier import resolve_card_path
+    from deepcheck.model.card import ModelCard
+    from deepcheck.model.classifier import resolve_card_path
 
     path = resolve_card_path(model)
     card = ModelCard.read(path)

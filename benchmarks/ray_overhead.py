@@ -85,7 +85,7 @@ def score_diff(a: dict, b: dict) -> float:
 def time_local(files: list[Path], settings, threads: int):
     import torch
 
-    from deepcheck.pipeline import Analyzer, run_scan
+    from deepcheck.scanning.pipeline import Analyzer, run_scan
 
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
@@ -97,7 +97,7 @@ def time_local(files: list[Path], settings, threads: int):
 
 
 def time_ray(files: list[Path], settings, actors: int, cpus_per_actor: float):
-    from deepcheck.engines.ray_engine import RayOptions, run_scan_ray
+    from deepcheck.scanning.engines.ray_engine import RayOptions, run_scan_ray
 
     t0 = time.perf_counter()
     report = run_scan_ray(files, settings, RayOptions(actors=actors, cpus_per_actor=cpus_per_actor))
@@ -136,7 +136,7 @@ def main() -> None:
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported: it stays on 127.0.0.1
     import ray
 
-    from deepcheck.pipeline import ScanSettings
+    from deepcheck.scanning.pipeline import ScanSettings
 
     settings = ScanSettings(frames=args.frames)
     results: dict[str, dict] = {}

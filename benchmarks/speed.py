@@ -52,13 +52,13 @@ def median_time(fn, repeats: int) -> tuple[float, list[float]]:
 
 
 def folder_scan(analyzer, paths: list[Path], prefetch: bool = False):
-    from deepcheck.pipeline import run_scan
+    from deepcheck.scanning.pipeline import run_scan
 
     return run_scan(paths, analyzer, prefetch=prefetch)
 
 
 def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
-    """Marginal cost of the supervised workers (deepcheck/workers.py) against the in-process path.
+    """Marginal cost of the supervised workers (deepcheck/scanning/workers.py) against the in-process path.
 
     Models are loaded before timing in both, so this is the per-file price of the process boundary
     (pipes, plain-data records, supervision) and the gain of N workers. Runs are interleaved
@@ -66,7 +66,7 @@ def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
     CPU seconds (driver + workers) are reported beside wall time: on a shared machine they show
     the cost of the work itself, where wall time also shows who got the cores.
     """
-    from deepcheck.workers import Limits, WorkerPool
+    from deepcheck.scanning.workers import Limits, WorkerPool
 
     def pooled(pool, paths):
         pool.run([(i, str(p), str(p)) for i, p in enumerate(paths)], lambda i, r: None)
@@ -131,8 +131,8 @@ def _cpu_of(pids: list[int]) -> float:
 
 def decode_floor(paths: list[Path], frames: int) -> float:
     """Seconds per clip to read the stream once and keep the sampled frames: nothing can be faster."""
-    from deepcheck.sampling import read_samples
-    from deepcheck.video import VideoReader
+    from deepcheck.media.sampling import read_samples
+    from deepcheck.media.video import VideoReader
 
     per = []
     for p in paths:
@@ -146,8 +146,8 @@ def decode_floor(paths: list[Path], frames: int) -> float:
 
 def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
     """Mean seconds per file in each stage, from one sequential pass with timers around each stage."""
-    from deepcheck import tracking
-    from deepcheck.writers import FORMATS
+    from deepcheck.faces import tracking
+    from deepcheck.reports.writers import FORMATS
 
     spent = {"decode": 0.0, "detect": 0.0, "classify": 0.0, "write": 0.0}
     detect, predict = tracking.detect_tracked, analyzer.classifier.predict
@@ -162,12 +162,12 @@ def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
 
         return wrapper
 
-    import deepcheck.pipeline as pipeline
+    import deepcheck.scanning.pipeline as pipeline
 
     pipeline.detect_tracked = timed("detect", detect)
     analyzer.classifier.predict = timed("classify", predict)
     try:
-        from deepcheck.report_header import new_report
+        from deepcheck.scanning.pipeline import new_report
 
         report = new_report(analyzer)
         for p in paths:
@@ -201,8 +201,8 @@ class Reference:
         import numpy as np
         import torch
 
-        from deepcheck.sampling import read_samples
-        from deepcheck.video import VideoReader
+        from deepcheck.media.sampling import read_samples
+        from deepcheck.media.video import VideoReader
 
         with VideoReader(path) as reader:
             info = reader.info("mp4")
@@ -281,7 +281,7 @@ def cold_photo_scan(repeats: int) -> dict:
 
 def photo_rates(work: dict, repeats: int, frames: int) -> dict:
     """Photos per second in a folder scan, shipped settings and the old pyramid (--min-face 20), models loaded."""
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     rates = {}
     for name, settings in {
@@ -337,7 +337,7 @@ def main() -> None:
     t0 = time.perf_counter()
     if args.photos_only:
         work = make_workload(args.cache, 0, args.photos, 0.0)
-        from deepcheck.runtime import tune_for_inference
+        from deepcheck.model.runtime import tune_for_inference
 
         tune_for_inference()
         print(json.dumps({"cold_photo_scan": cold, "photos_per_second": photo_rates(work, args.repeats, 32)}))
@@ -345,12 +345,12 @@ def main() -> None:
     work = make_workload(args.cache, args.clips, args.photos, args.long_minutes)
     print(f"workload ready in {time.perf_counter() - t0:.0f} s: {args.cache}", file=sys.stderr)
 
-    from deepcheck.runtime import tune_for_inference
+    from deepcheck.model.runtime import tune_for_inference
 
     tuned = tune_for_inference()
     import torch
 
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     threads = torch.get_num_threads()
     shipped = Analyzer.create(ScanSettings(frames=args.frames))
@@ -464,8 +464,8 @@ def video_speeds(args) -> None:
     """
     from workload import make_workload
 
-    from deepcheck.sampling import read_samples
-    from deepcheck.video import VideoReader
+    from deepcheck.media.sampling import read_samples
+    from deepcheck.media.video import VideoReader
 
     real = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
     work = make_workload(args.cache, args.clips, 0, args.long_minutes)
@@ -528,8 +528,8 @@ def reference_speedup(args) -> None:
     """Shipped settings against the reference pipeline on the same made 1080p clips, in this process, models loaded."""
     from workload import make_workload
 
-    from deepcheck.pipeline import Analyzer, ScanSettings
-    from deepcheck.runtime import tune_for_inference
+    from deepcheck.model.runtime import tune_for_inference
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     tune_for_inference()
     work = make_workload(args.cache, args.clips, 0, 0.0)

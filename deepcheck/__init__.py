@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from deepcheck._version import __version__ as __version__
 
 __all__ = ["FileResult", "ModelError", "ScanReport", "Scanner", "inspect", "load_model", "scan"]
 
@@ -24,16 +24,16 @@ _HOMES = {
     "Scanner": "deepcheck.api",
     "load_model": "deepcheck.api",
     "inspect": "deepcheck.inspection",
-    "ScanReport": "deepcheck.results",
-    "FileResult": "deepcheck.results",
-    "ModelError": "deepcheck.classifier",
+    "ScanReport": "deepcheck.reports.results",
+    "FileResult": "deepcheck.reports.results",
+    "ModelError": "deepcheck.model.classifier",
 }
 
 if TYPE_CHECKING:
     from deepcheck.api import Scanner, load_model, scan
-    from deepcheck.classifier import ModelError
     from deepcheck.inspection import inspect
-    from deepcheck.results import FileResult, ScanReport
+    from deepcheck.model.classifier import ModelError
+    from deepcheck.reports.results import FileResult, ScanReport
 
 
 def __getattr__(name: str) -> Any:

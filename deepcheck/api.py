@@ -20,18 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-from deepcheck.results import FileResult, ScanReport
+from deepcheck.reports.results import FileResult, ScanReport
 
 if TYPE_CHECKING:
-    from deepcheck.card import ModelCard
-    from deepcheck.classifier import Classifier
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.model.card import ModelCard
+    from deepcheck.model.classifier import Classifier
+    from deepcheck.scanning.pipeline import Analyzer
+    from deepcheck.scanning.settings import ScanSettings
 
 PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just finished)
 Log = Callable[[str, str], None]  # (level: "warning" or "info", message)
 
-DEFAULT_MODEL = "deepcheck-lite0"  # the same as deepcheck.classifier.DEFAULT_MODEL, without importing it
+DEFAULT_MODEL = "deepcheck-lite0"  # the same as deepcheck.model.classifier.DEFAULT_MODEL, without importing it
 ENGINES = ("local", "ray")
 # How a scan runs; none of these changes a score, so they are not ScanSettings (not in the report).
 RUN_OPTIONS = ("journal", "address", "ray_actors", "ray_cpus_per_actor")
@@ -70,7 +71,7 @@ def plan_scan(
 
     Raises TypeError for an unknown option name and ValueError (the CLI's message) for a bad value.
     """
-    from deepcheck.pipeline import ScanSettings
+    from deepcheck.scanning.settings import ScanSettings
 
     run = {name: settings.pop(name) for name in RUN_OPTIONS if name in settings}
     if run.get("journal", True) is None:  # None, as on the command line without --journal: the default folder
@@ -91,8 +92,8 @@ def plan_scan(
 
 
 def _check(plan: ScanPlan) -> None:
-    from deepcheck.classifier import RUNTIMES
-    from deepcheck.sampling import SAMPLING_MODES
+    from deepcheck.media.sampling import SAMPLING_MODES
+    from deepcheck.model.classifier import RUNTIMES
 
     s = plan.settings
     if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
@@ -143,7 +144,7 @@ def execute(
     ``before_analysis`` gets the expanded file list once the models are ready and before any file is
     read (the CLI hashes the inputs for its manifest there). ``analyzer`` reuses loaded models.
     """
-    from deepcheck.evidence import iter_inputs
+    from deepcheck.media.evidence import iter_inputs
 
     roots = _as_paths(paths)
     if not roots:
@@ -156,9 +157,9 @@ def execute(
 
 
 def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis, analyzer) -> ScanReport:
-    """Supervised worker processes (deepcheck/workers.py); a Scanner's own loaded models when it has them."""
-    from deepcheck.engines.local import run_scan_local, verified_card
-    from deepcheck.pipeline import run_scan
+    """Supervised worker processes (deepcheck/scanning/workers.py); a Scanner's own loaded models when it has them."""
+    from deepcheck.scanning.engines.local import run_scan_local, verified_card
+    from deepcheck.scanning.pipeline import run_scan
 
     card = analyzer.classifier.card if analyzer is not None else verified_card(plan.settings.model)
     if before_analysis is not None:
@@ -181,8 +182,8 @@ def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analys
 
 def _run_ray(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis) -> ScanReport:
     """The Ray engine; its failures to start raise EngineError (a RuntimeError)."""
-    from deepcheck.engines.local import verified_card
-    from deepcheck.engines.ray_engine import RayOptions, require_ray, run_scan_ray
+    from deepcheck.scanning.engines.local import verified_card
+    from deepcheck.scanning.engines.ray_engine import RayOptions, require_ray, run_scan_ray
 
     options = RayOptions(
         address=plan.address,
@@ -204,16 +205,16 @@ def _run_ray(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis
 
 def load_analyzer(settings: ScanSettings) -> Analyzer:
     """The models for these settings, loaded as the CLI loads them (raises ModelError)."""
-    from deepcheck.pipeline import Analyzer
-    from deepcheck.runtime import tune_for_inference
+    from deepcheck.model.runtime import tune_for_inference
+    from deepcheck.scanning.pipeline import Analyzer
 
     tune_for_inference()
     return Analyzer.create(settings)
 
 
 def _open_journal(card: ModelCard, settings: ScanSettings, journal: bool | PathLike, roots: list[Path], log: Log):
-    """The resume journal, never inside the evidence (see deepcheck/journal.py). None when it cannot be."""
-    from deepcheck.journal import Journal, default_dir, inside
+    """The resume journal, never inside the evidence (see deepcheck/scanning/journal.py). None when it cannot be."""
+    from deepcheck.scanning.journal import Journal, default_dir, inside
 
     if journal is False:
         return None
@@ -385,6 +386,6 @@ def load_model(name_or_card: PathLike = DEFAULT_MODEL, *, device: str = "cpu", r
     limitations) and ``.predict(crops)`` the calibrated scores of RGB face crops. Raises
     :class:`deepcheck.ModelError` when the model is missing or fails its check.
     """
-    from deepcheck.classifier import load_model as load
+    from deepcheck.model.classifier import load_model as load
 
     return load(name_or_card, device=device, runtime=runtime)

@@ -23,8 +23,8 @@ def inspect(path: PathLike, *, c2pa_trust: PathLike | None = None) -> dict[str, 
     Raises ValueError only for a bad ``c2pa_trust`` file (a PEM file of trusted signer anchors).
     """
     from deepcheck.api import checked_trust
-    from deepcheck.evidence import NotRegularFile, describe_os_error, open_evidence
-    from deepcheck.media import sniff_bytes
+    from deepcheck.media.evidence import NotRegularFile, describe_os_error, open_evidence
+    from deepcheck.media.formats import sniff_bytes
     from deepcheck.provenance import read_provenance, read_trust
 
     trust = read_trust(checked_trust(c2pa_trust))

@@ -99,7 +99,7 @@ def run_cli(
 @pytest.fixture(scope="session")
 def analyzer():
     """The real pipeline: shipped model + real MTCNN, loaded once."""
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     return Analyzer.create(ScanSettings(frames=8))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import deepcheck
-from deepcheck.writers.machine import CSV_COLUMNS
+from deepcheck.reports.writers.machine import CSV_COLUMNS
 from tests.conftest import REPO, run_cli
 
 PUBLIC = ["FileResult", "ModelError", "ScanReport", "Scanner", "inspect", "load_model", "scan"]
@@ -57,7 +57,7 @@ def test_import_is_cheap():
     """`import deepcheck` (and reaching the public names) loads neither torch nor OpenCV."""
     code = (
         "import sys, deepcheck; [getattr(deepcheck, n) for n in deepcheck.__all__]; "
-        "print(sorted(m for m in ('torch', 'cv2', 'deepcheck.pipeline') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'cv2', 'deepcheck.scanning.pipeline') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -99,11 +99,11 @@ def test_api_and_cli_give_the_same_report(media_dir, tmp_path):
 
 
 def test_scanner_loads_the_models_once(media_dir, monkeypatch):
-    import deepcheck.classifier
-    import deepcheck.pipeline
+    import deepcheck.model.classifier
+    import deepcheck.scanning.pipeline
 
     loads, detectors = [], []
-    real_load, real_detector = deepcheck.classifier.load_model, deepcheck.pipeline.FaceDetector
+    real_load, real_detector = deepcheck.model.classifier.load_model, deepcheck.scanning.pipeline.FaceDetector
 
     def counting_load(*args, **kwargs):
         loads.append(args)
@@ -114,8 +114,8 @@ def test_scanner_loads_the_models_once(media_dir, monkeypatch):
             detectors.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(deepcheck.classifier, "load_model", counting_load)
-    monkeypatch.setattr(deepcheck.pipeline, "FaceDetector", CountingDetector)
+    monkeypatch.setattr(deepcheck.model.classifier, "load_model", counting_load)
+    monkeypatch.setattr(deepcheck.scanning.pipeline, "FaceDetector", CountingDetector)
     scanner = deepcheck.Scanner(frames=4, journal=False)
     names = ["face.jpg", "noface.png", "corrupt.jpg", "clip.mp4", "face.jpg"]
     singles = [scanner.scan_file(media_dir / name) for name in names]
@@ -160,7 +160,7 @@ def test_bad_options_raise_value_error_with_the_cli_message(media_dir):
 
 
 def test_a_tampered_model_raises_model_error(media_dir, tmp_path):
-    from deepcheck.classifier import DEFAULT_MODEL, MODELS_DIR
+    from deepcheck.model.classifier import DEFAULT_MODEL, MODELS_DIR
 
     card = json.loads((MODELS_DIR / f"{DEFAULT_MODEL}.json").read_text())
     data = bytearray((MODELS_DIR / card["weights_file"]).read_bytes())

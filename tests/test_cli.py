@@ -46,8 +46,8 @@ def test_json_document_and_exit_code(media_dir, tmp_path):
         assert set(entry) >= {"path", "sha256", "media_type", "status", "score", "verdict", "error", "faces"}
     assert doc["model"]["sha256"] and doc["tool"]["version"] and doc["started"] and doc["finished"]
     assert doc["settings"]["frames"] == 4
-    from deepcheck.card import ModelCard
-    from deepcheck.classifier import DEFAULT_MODEL, MODELS_DIR
+    from deepcheck.model.card import ModelCard
+    from deepcheck.model.classifier import DEFAULT_MODEL, MODELS_DIR
 
     card = ModelCard.read(MODELS_DIR / f"{DEFAULT_MODEL}.json")  # what changes scores is in the report
     assert (doc["model"]["input_size"], doc["model"]["flip_average"]) == (card.input_size, card.flip_average)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deepcheck.evidence import iter_inputs, open_readonly
+from deepcheck.media.evidence import iter_inputs, open_readonly
 from tests import hostile_corpus
 from tests.conftest import run_cli, unprivileged
 
@@ -71,7 +71,7 @@ def test_scan_leaves_every_byte_and_time_unchanged(evidence_tree, tmp_path, anal
         proc = run_cli("scan", str(evidence_tree), "-f", fmt, "-o", str(target), "--frames", "2", "-q",
                        "--journal", str(tmp_path / "journal"))  # fmt: skip
         assert proc.returncode in (1, 3) and target.exists(), proc.stderr[-2000:]
-    from deepcheck.pipeline import run_scan
+    from deepcheck.scanning.pipeline import run_scan
 
     run_scan(list(iter_inputs([evidence_tree])), analyzer)
     after = snapshot(evidence_tree)
@@ -80,7 +80,7 @@ def test_scan_leaves_every_byte_and_time_unchanged(evidence_tree, tmp_path, anal
 
 def test_read_only_tree_scans(shared_dir, astronaut, analyzer):
     """A tree nobody may write to (as 'nobody' when the tests run as root) scans as usual."""
-    from deepcheck.pipeline import run_scan
+    from deepcheck.scanning.pipeline import run_scan
 
     root = shared_dir / "ro"
     hostile_corpus.build(root, astronaut)

@@ -80,7 +80,7 @@ def test_first_screen_shows_the_findings_in_chromium(html_scan, tmp_path):
 
 
 def test_context_frames_box_every_face_at_each_persons_best_frame(json_scan):
-    from deepcheck import explain
+    from deepcheck.model import explain
 
     _, doc = json_scan
     with_faces = [f for f in doc["files"] if f["faces"]]
@@ -102,9 +102,9 @@ def test_context_frames_box_every_face_at_each_persons_best_frame(json_scan):
 
 
 def test_context_frame_draws_boxes_in_threshold_colours(astronaut):
-    from deepcheck import explain
-    from deepcheck.media import Frame
-    from deepcheck.results import FaceResult
+    from deepcheck.media.formats import Frame
+    from deepcheck.model import explain
+    from deepcheck.reports.results import FaceResult
 
     faces = [
         FaceResult(frame_index=0, box=[181, 62, 268, 172], detection_prob=1.0, score=0.9, person=0),
@@ -175,7 +175,7 @@ def test_pdf_to_stdout_and_refused_page_size(json_scan):
 def _table(report, width: int, verbose: bool = False) -> list[str]:
     from rich.console import Console
 
-    from deepcheck.writers.table import render_table
+    from deepcheck.reports.writers.table import render_table
 
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
     render_table(report, console, verbose=verbose)
@@ -184,7 +184,7 @@ def _table(report, width: int, verbose: bool = False) -> list[str]:
 
 @pytest.mark.parametrize("width", [80, 200])
 def test_table_fits_80_and_200_columns(json_scan, width):
-    from deepcheck.results import ScanReport
+    from deepcheck.reports.results import ScanReport
 
     _, doc = json_scan
     report = ScanReport.from_dict(doc)
@@ -208,7 +208,7 @@ def test_table_fits_80_and_200_columns(json_scan, width):
 
 
 def test_single_file_gets_a_plain_explanation(json_scan):
-    from deepcheck.results import ScanReport
+    from deepcheck.reports.results import ScanReport
 
     _, doc = json_scan
     report = ScanReport.from_dict(doc)
@@ -230,8 +230,8 @@ def test_single_file_gets_a_plain_explanation(json_scan):
 
 
 def test_readable_numbers_and_report_order():
-    from deepcheck.report_view import build, readable
-    from deepcheck.results import FileResult, ScanReport
+    from deepcheck.reports.results import FileResult, ScanReport
+    from deepcheck.reports.view import build, readable
 
     assert readable(0.04987531172069826) == 0.04988 and readable(12) == 12 and readable("x") == "x"
     report = ScanReport(tool={}, model={"threshold": 0.5, "metrics": {"auc": 0.8953912345}}, settings={}, started="s")

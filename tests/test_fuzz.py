@@ -16,11 +16,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deepcheck.images import load_image
-from deepcheck.media import MediaError, sniff
-from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
-from deepcheck.sampling import read_samples
-from deepcheck.video import VideoReader
+from deepcheck.media.formats import MediaError, sniff
+from deepcheck.media.images import load_image
+from deepcheck.media.sampling import read_samples
+from deepcheck.media.video import VideoReader
+from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
 from tests import hostile_corpus
 
 MAGICS = [b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"BM", b"II*\x00",
@@ -178,7 +178,7 @@ def test_scan_process_gives_a_record_for_every_mutated_file(tmp_path):
 
 def test_avi_that_crashed_the_file_object_bridge_now_gets_a_record(analyzer):
     """It killed deepcheck 0.1.0 (SIGSEGV in OpenCV's Python-file bridge); decoded by descriptor it gets a record."""
-    from deepcheck.fileio import sha256_file
+    from deepcheck.media.fileio import sha256_file
 
     path = Path(__file__).parent / "data" / "crashed-opencv-file-bridge.avi"
     result = analyzer.analyze(path)

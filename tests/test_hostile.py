@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepcheck.evidence import iter_inputs, open_evidence
-from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
-from deepcheck.sampling import read_samples
-from deepcheck.video import VideoReader
+from deepcheck.media.evidence import iter_inputs, open_evidence
+from deepcheck.media.sampling import read_samples
+from deepcheck.media.video import VideoReader
+from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
 from tests import hostile_corpus
 from tests.conftest import ASTRONAUT_FACE_BOX, iou, run_cli, unprivileged
 
@@ -158,8 +158,8 @@ def test_whole_corpus_through_cli(corpus):
 def test_pixel_limit_is_configurable_and_refuses_before_allocating(corpus):
     import resource
 
-    from deepcheck.images import load_image
-    from deepcheck.media import MediaError
+    from deepcheck.media.formats import MediaError
+    from deepcheck.media.images import load_image
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(MediaError, match="refused before decoding"):
@@ -173,7 +173,7 @@ def test_pixel_limit_is_configurable_and_refuses_before_allocating(corpus):
 
 
 def test_pixel_limit_applies_to_video(corpus):
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     analyzer = Analyzer.create(ScanSettings(frames=2, max_pixels=320 * 240 - 1))
     result = analyzer.analyze(corpus["clip"])
@@ -197,8 +197,8 @@ def test_very_long_video_sampling_is_bounded(tmp_path):
 
     import cv2
 
-    from deepcheck.media import MediaError
-    from deepcheck.sampling import sample_indices
+    from deepcheck.media.formats import MediaError
+    from deepcheck.media.sampling import sample_indices
 
     path = tmp_path / "long.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))
@@ -221,7 +221,7 @@ def test_very_long_video_sampling_is_bounded(tmp_path):
 
 
 def test_decode_time_limit_gives_an_error_record(corpus):
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     analyzer = Analyzer.create(ScanSettings(frames=4, max_seconds=1e-9))
     result = analyzer.analyze(corpus["clip"])
@@ -291,9 +291,9 @@ def test_odd_names_in_process_and_every_writer(odd_tree, analyzer):
 
     from rich.console import Console
 
-    from deepcheck.pipeline import run_scan
-    from deepcheck.writers import FORMATS
-    from deepcheck.writers.table import render_table
+    from deepcheck.reports.writers import FORMATS
+    from deepcheck.reports.writers.table import render_table
+    from deepcheck.scanning.pipeline import run_scan
 
     report = run_scan(list(iter_inputs([odd_tree])), analyzer)
     by_name = {Path(r.path).name: r for r in report.files}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepcheck.card import Framing
-from deepcheck.faces import crop_box, cut_crop
-from deepcheck.images import load_image
-from deepcheck.media import sniff
-from deepcheck.sampling import read_samples, sample_indices
-from deepcheck.video import VideoReader
+from deepcheck.faces.detect import crop_box, cut_crop
+from deepcheck.media.formats import sniff
+from deepcheck.media.images import load_image
+from deepcheck.media.sampling import read_samples, sample_indices
+from deepcheck.media.video import VideoReader
+from deepcheck.model.card import Framing
 
 
 def test_sample_indices_spread_and_bounded():

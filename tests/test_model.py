@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
-from deepcheck.card import ModelCard
-from deepcheck.classifier import DEFAULT_MODEL, MODELS_DIR, ModelError, calibrate, load_model
-from deepcheck.fileio import sha256_file
+from deepcheck.media.fileio import sha256_file
+from deepcheck.model.card import ModelCard
+from deepcheck.model.classifier import DEFAULT_MODEL, MODELS_DIR, ModelError, calibrate, load_model
 
 
 def test_shipped_card_is_complete_and_hash_matches():
@@ -71,8 +71,8 @@ def test_calibration_is_monotonic():
 
 
 def test_person_rules_aggregate_face_scores():
-    from deepcheck.results import FaceResult
-    from deepcheck.scoring import PERSON_RULES, persons_of
+    from deepcheck.model.scoring import PERSON_RULES, persons_of
+    from deepcheck.reports.results import FaceResult
 
     scores = [0.1, 0.2, 0.3, 0.9, 0.95, 0.1, 0.2, 0.8]
     faces = [FaceResult(frame_index=i, box=[0, 0, 10, 10], detection_prob=1.0, score=s) for i, s in enumerate(scores)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deepcheck.classifier import DEFAULT_MODEL, MODELS_DIR
+from deepcheck.model.classifier import DEFAULT_MODEL, MODELS_DIR
 from tests.conftest import run_cli
 
 

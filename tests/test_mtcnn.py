@@ -1,6 +1,6 @@
 """The torch-free scan path against its PyTorch references, on real pictures.
 
-MTCNN on ONNX Runtime (deepcheck/mtcnn.py) must give facenet-pytorch 2.5.3's
+MTCNN on ONNX Runtime (deepcheck/faces/mtcnn.py) must give facenet-pytorch 2.5.3's
 boxes, probabilities and landmarks; the shipped classifier's ONNX file must
 give the PyTorch network's logits; the files must be the ones their cards
 name; and a default scan must not import torch at all.
@@ -17,12 +17,12 @@ import cv2
 import numpy as np
 import pytest
 
-from deepcheck.classifier import MODELS_DIR, ModelError, load_model
-from deepcheck.faces import load_mtcnn
-from deepcheck.fileio import VerificationError
-from deepcheck.mtcnn import Mtcnn
-from deepcheck.sampling import read_samples
-from deepcheck.video import VideoReader
+from deepcheck.faces.detect import load_mtcnn
+from deepcheck.faces.mtcnn import Mtcnn
+from deepcheck.media.fileio import VerificationError
+from deepcheck.media.sampling import read_samples
+from deepcheck.media.video import VideoReader
+from deepcheck.model.classifier import MODELS_DIR, ModelError, load_model
 from tests.conftest import REPO, write_face_video
 
 BOX_PX = 1.0
@@ -159,8 +159,8 @@ def test_scan_does_not_import_torch(media_dir, tmp_path):
 def test_analysis_workers_do_not_import_torch(media_dir):
     """What every worker runs (worker_process.load_analyzer, analyze_file), on a photo and a clip, without torch."""
     code = (
-        "import sys; from deepcheck.pipeline import ScanSettings\n"
-        "from deepcheck.worker_process import analyze_file, load_analyzer\n"
+        "import sys; from deepcheck.scanning.pipeline import ScanSettings\n"
+        "from deepcheck.scanning.worker_process import analyze_file, load_analyzer\n"
         "analyzer = load_analyzer(ScanSettings(frames=4).to_dict(), 1)\n"
         "records = [analyze_file(analyzer, p, p) for p in sys.argv[1:]]\n"
         "print([r.status for r in records], sorted(m for m in ('torch', 'facenet_pytorch') if m in sys.modules))"

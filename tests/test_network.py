@@ -29,8 +29,8 @@ def no_network(monkeypatch):
 
 
 def test_scan_runs_with_sockets_blocked(no_network, tmp_path, astronaut):
-    from deepcheck.classifier import _load_model_cached
-    from deepcheck.pipeline import Analyzer, ScanSettings, run_scan
+    from deepcheck.model.classifier import _load_model_cached
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings, run_scan
 
     _load_model_cached.cache_clear()  # load the model afresh, under the block
     cases = hostile_corpus.build(tmp_path / "evidence", astronaut)

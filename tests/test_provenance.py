@@ -436,8 +436,8 @@ def test_scan_reports_findings_beside_the_verdict(scanned):
 
 
 def test_fail_on_chooses_what_sets_exit_1(scanned):
-    from deepcheck.cli_common import exit_code
-    from deepcheck.results import ScanReport
+    from deepcheck.cli.common import exit_code
+    from deepcheck.reports.results import ScanReport
 
     proc, doc, _, _ = scanned
     assert proc.returncode == 1, proc.stderr  # the scan ran with --fail-on fake,declared-ai-generated

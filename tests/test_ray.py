@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from deepcheck.evidence import iter_inputs
-from deepcheck.journal import Journal
-from deepcheck.pipeline import ScanSettings, run_scan
-from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
-from deepcheck.writers import FORMATS
+from deepcheck.media.evidence import iter_inputs
+from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, FileResult
+from deepcheck.reports.writers import FORMATS
+from deepcheck.scanning.journal import Journal
+from deepcheck.scanning.pipeline import ScanSettings, run_scan
 from tests.conftest import RAY_LOOPBACK_ENV, REPO, deepcheck_cmd, run_cli
 
 TIMING = ("started", "finished")
@@ -122,7 +122,7 @@ def _descends_from_me(pid: int) -> bool:
 
 
 def test_ray_report_identical_to_local(ray_cluster, analyzer, media_dir, tmp_path):
-    from deepcheck.engines.ray_engine import RayOptions, run_scan_ray
+    from deepcheck.scanning.engines.ray_engine import RayOptions, run_scan_ray
 
     folder = _folder(
         media_dir,
@@ -149,7 +149,7 @@ def test_ray_report_identical_to_local(ray_cluster, analyzer, media_dir, tmp_pat
 
 
 def test_worker_killed_mid_file_is_retried(ray_cluster, analyzer, media_dir, tmp_path):
-    from deepcheck.engines.ray_engine import RayOptions, run_scan_ray
+    from deepcheck.scanning.engines.ray_engine import RayOptions, run_scan_ray
 
     folder = _folder(media_dir, tmp_path, {"a_clip.mp4": "clip.mp4", "b_face.jpg": "face.jpg"})
     targets = list(iter_inputs([folder]))
@@ -167,7 +167,7 @@ def test_worker_killed_mid_file_is_retried(ray_cluster, analyzer, media_dir, tmp
 
 
 def test_file_that_keeps_killing_its_worker_gets_an_error_record(ray_cluster, media_dir, tmp_path):
-    from deepcheck.engines.ray_engine import RayOptions, run_scan_ray
+    from deepcheck.scanning.engines.ray_engine import RayOptions, run_scan_ray
 
     folder = _folder(media_dir, tmp_path, {"a_deadly.jpg": "face.jpg", "b_sky.png": "noface.png"})
     targets = list(iter_inputs([folder]))

@@ -105,8 +105,8 @@ def test_html_escapes_evidence_strings(html_scan):
 
 
 def test_html_escapes_a_script_named_file_in_process():
-    from deepcheck.results import FileResult, ScanReport
-    from deepcheck.writers.html import to_html
+    from deepcheck.reports.results import FileResult, ScanReport
+    from deepcheck.reports.writers.html import to_html
 
     name = "<script>alert(1)</script>.jpg"
     report = ScanReport(tool={"version": "t"}, model={"name": "m", "threshold": 0.5}, settings={}, started="s")
@@ -180,9 +180,9 @@ def test_report_rerenders_saved_scan_with_faces(json_scan, tmp_path):
 
 
 def test_html_without_face_images_says_so(json_scan):
-    from deepcheck.results import ScanReport
-    from deepcheck.writers.html import to_html
-    from deepcheck.writers.machine import to_json
+    from deepcheck.reports.results import ScanReport
+    from deepcheck.reports.writers.html import to_html
+    from deepcheck.reports.writers.machine import to_json
 
     _, doc = json_scan
     report = ScanReport.from_dict(doc)
@@ -214,8 +214,8 @@ def test_junit_parses_with_right_counts(json_scan):
 
 
 def test_junit_survives_control_characters_and_skips():
-    from deepcheck.results import FileResult, ScanReport
-    from deepcheck.writers.junit import to_junit
+    from deepcheck.reports.results import FileResult, ScanReport
+    from deepcheck.reports.writers.junit import to_junit
 
     report = ScanReport(tool={}, model={"threshold": 0.5}, settings={}, started="s")
     report.files = [
@@ -252,8 +252,8 @@ def test_sarif_validates_against_the_schema(json_scan):
 def test_sarif_relative_and_odd_paths_validate():
     import jsonschema
 
-    from deepcheck.results import FileResult, ScanReport
-    from deepcheck.writers.sarif import artifact_uri, to_sarif
+    from deepcheck.reports.results import FileResult, ScanReport
+    from deepcheck.reports.writers.sarif import artifact_uri, to_sarif
 
     report = ScanReport(tool={"version": "t"}, model={"name": "m", "threshold": 0.5}, settings={}, started="s")
     report.files = [
@@ -286,8 +286,8 @@ def test_manifest_from_scan_verifies(html_scan, evidence):
 
 
 def test_verify_detects_changed_and_missing_files(media_dir, tmp_path):
-    from deepcheck import custody
-    from deepcheck.results import FileResult, ScanReport
+    from deepcheck.reports import custody
+    from deepcheck.reports.results import FileResult, ScanReport
 
     folder = tmp_path / "case"
     folder.mkdir()
@@ -335,8 +335,8 @@ def test_gradcam_is_cam_on_the_classifier_and_attach_limits(analyzer, astronaut)
     import cv2
     import torch
 
-    from deepcheck import explain
-    from deepcheck.results import FaceResult
+    from deepcheck.model import explain
+    from deepcheck.reports.results import FaceResult
 
     x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
     crops = [astronaut[y1:y2, x1:x2], astronaut, astronaut[::-1], astronaut[:256, :256], astronaut[100:400, 50:300]]

@@ -9,8 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from deepcheck.sampling import LONG_VIDEO_S, read_samples, sample_indices
-from deepcheck.video import VideoReader
+from deepcheck.media.sampling import LONG_VIDEO_S, read_samples, sample_indices
+from deepcheck.media.video import VideoReader
 from tests.conftest import run_cli
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepcheck import scoring
-from deepcheck.evidence import iter_inputs
-from deepcheck.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
+from deepcheck.media.evidence import iter_inputs
+from deepcheck.model import scoring
+from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_OK, STATUS_SKIPPED
 from tests.conftest import ASTRONAUT_FACE_BOX, iou
 
 
@@ -78,7 +78,7 @@ def test_content_beats_extension(analyzer, media_dir, tmp_path):
 def test_crops_mode_scores_whole_image(media_dir, astronaut, tmp_path):
     import cv2
 
-    from deepcheck.pipeline import Analyzer, ScanSettings
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 
     crops = Analyzer.create(ScanSettings(crops=True))
     x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
@@ -91,7 +91,7 @@ def test_crops_mode_scores_whole_image(media_dir, astronaut, tmp_path):
 
 
 def test_file_score_ignores_brief_spurious_person():
-    from deepcheck.results import FaceResult
+    from deepcheck.reports.results import FaceResult
 
     faces = [FaceResult(frame_index=i, box=[10, 10, 60, 60], detection_prob=0.99, score=0.2) for i in range(8)]
     faces.append(FaceResult(frame_index=3, box=[300, 300, 330, 330], detection_prob=0.91, score=0.99))

@@ -13,10 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
-from deepcheck.pipeline import Analyzer, run_scan
-from deepcheck.sampling import read_samples
-from deepcheck.tracking import detect_tracked, key_indices
-from deepcheck.video import VideoReader
+from deepcheck.faces.tracking import detect_tracked, key_indices
+from deepcheck.media.sampling import read_samples
+from deepcheck.media.video import VideoReader
+from deepcheck.scanning.pipeline import Analyzer, run_scan
 from tests.conftest import iou, write_face_video
 
 BOX_IOU = 0.8  # a face found by tracking overlaps the per-frame box at least this much
@@ -121,7 +121,7 @@ def test_sampling_streams_a_long_clip(tmp_path, astronaut):
 
 def test_onnx_runtime_scores_equal_pytorch(analyzer, astronaut):
     """The default runtime (ONNX Runtime) against the PyTorch reference, on real face crops."""
-    from deepcheck.classifier import load_model
+    from deepcheck.model.classifier import load_model
 
     crops = [astronaut[60:200, 160:300], astronaut[40:260, 130:330], cv2.flip(astronaut[60:200, 160:300], 1)]
     fast, reference = load_model(runtime="onnx"), load_model(runtime="torch")

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from deepcheck.augment import evidence_augment
-from deepcheck.sbi import face_hull, self_blend
+from deepcheck.training.augment import evidence_augment
+from deepcheck.training.sbi import face_hull, self_blend
 from tests.conftest import ASTRONAUT_FACE_BOX, run_cli
 
 
@@ -127,7 +127,7 @@ def test_evaluate_writes_metrics_and_plots(tiny_set, tmp_path):
 
 
 def test_calibrate_writes_temperature_and_threshold(tiny_set, tmp_path):
-    from deepcheck.classifier import MODELS_DIR
+    from deepcheck.model.classifier import MODELS_DIR
 
     shutil.copy(MODELS_DIR / "deepcheck-lite0.json", tmp_path / "m.json")
     card = json.loads((tmp_path / "m.json").read_text())
@@ -141,9 +141,9 @@ def test_calibrate_writes_temperature_and_threshold(tiny_set, tmp_path):
 
 
 def test_extract_crops_uses_scan_framing(tmp_path, media_dir):
-    from deepcheck.card import Framing
-    from deepcheck.datasets import Sample
-    from deepcheck.extract import extract_crops
+    from deepcheck.model.card import Framing
+    from deepcheck.training.datasets import Sample
+    from deepcheck.training.extract import extract_crops
 
     crops = extract_crops(
         [Sample(media_dir / "face.jpg", 0), Sample(media_dir / "clip.mp4", 1)], tmp_path, Framing(), frames=3
@@ -180,7 +180,7 @@ def test_evaluate_breaks_fakes_down_by_method(tiny_methods, tmp_path):
 
 
 def test_calibrate_holds_the_target_on_every_set(tiny_set, tiny_methods, tmp_path):
-    from deepcheck.classifier import MODELS_DIR
+    from deepcheck.model.classifier import MODELS_DIR
 
     shutil.copy(MODELS_DIR / "deepcheck-lite0.json", tmp_path / "m.json")
     card = json.loads((tmp_path / "m.json").read_text())

@@ -1,6 +1,6 @@
 """Supervised workers: a file that crashes, hangs or eats memory costs only its own record.
 
-Workers fail for real: the test-only fault hook (deepcheck/worker_process.py, honoured only under
+Workers fail for real: the test-only fault hook (deepcheck/scanning/worker_process.py, honoured only under
 pytest) makes the worker holding a chosen file receive SIGSEGV, sleep, or allocate without
 end, at a chosen stage. The driver must turn each into that file's error record, start a
 fresh worker, and finish the scan.
@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from deepcheck.fileio import sha256_file
+from deepcheck.media.fileio import sha256_file
 from tests.conftest import deepcheck_cmd, run_cli
 
 TIMING = ("started", "finished")
@@ -68,9 +68,9 @@ def test_crash_time_limit_and_memory_limit_each_give_their_record(tmp_path, medi
 
 
 def test_reports_are_identical_whatever_the_number_of_workers(tmp_path, media_dir, analyzer):
-    from deepcheck.evidence import iter_inputs
-    from deepcheck.pipeline import run_scan
-    from deepcheck.writers import FORMATS
+    from deepcheck.media.evidence import iter_inputs
+    from deepcheck.reports.writers import FORMATS
+    from deepcheck.scanning.pipeline import run_scan
 
     folder = _folder(
         tmp_path,

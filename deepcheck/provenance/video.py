@@ -2,7 +2,7 @@
 
 In a scan the header comes from the container the decoder has already opened;
 ``deepcheck inspect`` opens it through the same descriptor path the decoder
-uses (deepcheck/video.py: an in-memory copy or ``/proc/self/fd/N``), never
+uses (deepcheck/media/video.py: an in-memory copy or ``/proc/self/fd/N``), never
 through a Python file-object bridge. No frame is decoded. Tags are kept as
 written, each value capped.
 """
@@ -33,7 +33,7 @@ def read_video(fh: BinaryIO, opened: Any = None) -> tuple[dict[str, Any], list[s
     try:
         import av
 
-        from deepcheck.video import ffmpeg_path
+        from deepcheck.media.video import ffmpeg_path
     except ImportError:
         return {}, ["PyAV is not installed: video container tags were not read"]
 

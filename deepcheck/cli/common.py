@@ -1,0 +1,90 @@
+"""What every deepcheck command shares: exit codes, fatal errors, the stderr console and report output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+EXIT_CLEAN, EXIT_FLAGGED, EXIT_FATAL, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+# The report options that `scan` and `report` share, spelt once.
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
+]
+OutputOption = Annotated[
+    Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+]
+PageSizeOption = Annotated[str, typer.Option(help="PDF page size: a4 or letter (--format pdf).")]
+
+
+def fail(message: str) -> None:
+    typer.echo(f"deepcheck: error: {message}", err=True)
+    raise typer.Exit(EXIT_FATAL)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bool, page_size: str = "a4") -> list:
+    """Data to --output or stdout; the human table to the terminal (stderr when stdout carries data).
+
+    Returns what was written as (path or None for stdout, format, text), for the manifest.
+    """
+    from deepcheck.media.fileio import atomic_write_bytes, atomic_write_text
+    from deepcheck.reports.writers import FORMATS, render
+    from deepcheck.reports.writers.table import render_table
+
+    if fmt == "table":
+        if not quiet:
+            from rich.console import Console
+
+            render_table(report, Console() if output is None else err, verbose=verbose)
+        if output is not None:
+            atomic_write_text(output, FORMATS["json"](report))
+            return [(output, "json", None)]
+        return []
+    text = render(report, fmt, page_size)
+    if output is not None:
+        atomic_write_bytes(output, text if isinstance(text, bytes) else text.encode("utf-8"))
+        if not quiet:
+            render_table(report, err, verbose=verbose)
+            err.print(f"report written to {output}", markup=False, soft_wrap=True)
+        return [(output, fmt, None)]
+    if isinstance(text, bytes):  # PDF
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+    else:
+        sys.stdout.write(text)
+    sys.stdout.flush()
+    return [(None, fmt, text)]
+
+
+def parse_fail_on(text: str) -> set[str]:
+    """The --fail-on list: ``fake`` and/or provenance finding codes."""
+    from deepcheck.provenance import CODES
+
+    chosen = {x.strip() for x in text.split(",") if x.strip()}
+    unknown = chosen - {"fake", *CODES}
+    if unknown:
+        fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from fake, {', '.join(CODES)}")
+    return chosen
+
+
+def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) -> int:
+    """1 if a file is flagged fake or has a --fail-on finding; else 3 if any file could not be analysed; else 0."""
+    from deepcheck.provenance import finding_codes
+
+    summary = report.summary()
+    if "fake" in fail_on and summary["fake"]:
+        return EXIT_FLAGGED
+    if any(fail_on.intersection(finding_codes(f.provenance)) for f in report.files):
+        return EXIT_FLAGGED
+    if summary["error"]:
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAN

@@ -1,0 +1,53 @@
+"""Report writers. Each takes a finished ScanReport and returns text (PDF: bytes); none computes.
+
+``FORMATS`` maps a ``--format`` name to its writer; :func:`render` applies the
+one option a writer takes (the PDF page size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from deepcheck.reports.results import ScanReport
+from deepcheck.reports.writers.html import to_html
+from deepcheck.reports.writers.junit import to_junit
+from deepcheck.reports.writers.machine import to_csv, to_json, to_jsonl
+from deepcheck.reports.writers.pdf import PAGE_SIZES, to_pdf
+from deepcheck.reports.writers.sarif import to_sarif
+
+Writer = Callable[[ScanReport], "str | bytes"]
+
+FORMATS: dict[str, Writer] = {
+    "json": to_json,
+    "jsonl": to_jsonl,
+    "csv": to_csv,
+    "html": to_html,
+    "pdf": to_pdf,
+    "junit": to_junit,
+    "sarif": to_sarif,
+}
+PICTURE_FORMATS = ("html", "pdf")  # formats that show face pictures: they turn on ScanSettings.explain
+
+__all__ = ["FORMATS", "PAGE_SIZES", "PICTURE_FORMATS", "render", "write_report"]
+
+
+def render(report: ScanReport, fmt: str, page_size: str = "a4") -> str | bytes:
+    """The report in ``fmt``; ``page_size`` (a4 | letter) applies to PDF only."""
+    if fmt == "pdf":
+        return to_pdf(report, page_size=page_size)
+    return FORMATS[fmt](report)
+
+
+def write_report(report: ScanReport, path: Path, fmt: str, page_size: str = "a4") -> Path:
+    """Render ``report`` in ``fmt`` and write it to ``path`` atomically; ValueError for an unknown format."""
+    from deepcheck.media.fileio import atomic_write_bytes, atomic_write_text
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    data = render(report, fmt, page_size)
+    if isinstance(data, bytes):
+        atomic_write_bytes(path, data)
+    else:
+        atomic_write_text(path, data)
+    return path

@@ -1,0 +1,91 @@
+"""JUnit XML: one testcase per file, so CI test reporters (GitLab, Jenkins, GitHub) show the scan.
+
+A file flagged fake is a ``<failure>``, a file that could not be analysed is an
+``<error>``, a skipped file is ``<skipped>``; real and no-face files pass. Each
+media file's provenance finding codes are its ``provenance.findings`` property.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from deepcheck.provenance import finding_codes
+from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_SKIPPED, FileResult, ScanReport
+
+# Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: object) -> str:
+    """Text XML can carry: forbidden characters (possible in file names) become visible escapes."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value))
+
+
+def _score_text(f: FileResult, threshold: object) -> str:
+    return f"score {f.score:.4f}, threshold {threshold}" if f.score is not None else "no score"
+
+
+def to_junit(report: ScanReport) -> str:
+    s = report.summary()
+    model = report.model
+    threshold = model.get("threshold")
+    total_time = sum(f.seconds or 0.0 for f in report.files)
+    counts = {
+        "tests": str(s["files"]),
+        "failures": str(s["fake"]),
+        "errors": str(s[STATUS_ERROR]),
+        "skipped": str(s[STATUS_SKIPPED]),
+        "time": f"{total_time:.3f}",
+    }
+    suites = ET.Element("testsuites", name="deepcheck", **counts)
+    suite = ET.SubElement(suites, "testsuite", name="deepcheck scan", timestamp=xml_safe(report.started), **counts)
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("tool.version", report.tool.get("version")),
+        ("model.name", model.get("name")),
+        ("model.sha256", model.get("sha256")),
+        ("threshold", threshold),
+        ("started", report.started),
+        ("finished", report.finished),
+        *((f"findings.{code}", n) for code, n in report.findings_summary().items()),
+    ):
+        ET.SubElement(props, "property", name=name, value=xml_safe(value))
+    for f in report.files:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"deepcheck.{f.media_type or 'file'}",
+            name=xml_safe(f.path),
+            file=xml_safe(f.path),
+            time=f"{f.seconds or 0.0:.3f}",
+        )
+        if f.provenance is not None:  # provenance findings: a property, beside the face verdict
+            case_props = ET.SubElement(case, "properties")
+            ET.SubElement(
+                case_props,
+                "property",
+                name="provenance.findings",
+                value=xml_safe(",".join(finding_codes(f.provenance))),
+            )
+        detail = f"sha256 {f.sha256 or '-'}; model {model.get('name')}"
+        if f.verdict == "fake":
+            el = ET.SubElement(
+                case,
+                "failure",
+                type="deepfake",
+                message=xml_safe(f"flagged as manipulated: {_score_text(f, threshold)}"),
+            )
+            el.text = xml_safe(f"{f.path}\n{_score_text(f, threshold)}; {len(f.faces)} faces; {detail}")
+        elif f.status == STATUS_ERROR:
+            el = ET.SubElement(case, "error", type="analysis-error", message=xml_safe(f.error or "error"))
+            el.text = xml_safe(f"{f.path}\n{f.error}")
+        elif f.status == STATUS_SKIPPED:
+            ET.SubElement(case, "skipped", message=xml_safe(f.error or "skipped"))
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = xml_safe(
+                "no face found" if f.status == STATUS_NO_FACE else f"not flagged: {_score_text(f, threshold)}"
+            )
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
