@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deepcheck.card import Framing
+from deepcheck.model.card import Framing
 from deepcheck.training.corpus import MASTER, read_index, subframe, subframe_points
 
 CORPUS_FRAMING = Framing(size_rel_height=1.3, shift_y_rel_height=0.0)
@@ -204,8 +204,8 @@ class BundleDataset:
 
     def sample(self, index: int) -> tuple[np.ndarray, int]:
         """(RGB uint8 input_size², label) for draw ``index``."""
-        from deepcheck.augment import evidence_augment
-        from deepcheck.sbi import self_blend
+        from deepcheck.training.augment import evidence_augment
+        from deepcheck.training.sbi import self_blend
 
         r = self.recipe
         rng = np.random.default_rng((self.seed, index))

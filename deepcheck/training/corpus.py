@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deepcheck.card import Framing
+from deepcheck.model.card import Framing
 
 MASTER = Framing(size_rel_height=1.6, shift_y_rel_height=0.0)
 MASTER_PX = 256
@@ -87,7 +87,7 @@ def _master_crop(img: np.ndarray, box, points) -> tuple[np.ndarray, np.ndarray, 
 
 def build(source: str, images: Path, out: Path, limit: int | None = None, person_of=None) -> int:
     """Cut master crops for every image under ``images``; returns the number of faces written."""
-    from deepcheck.faces import FaceDetector
+    from deepcheck.faces.detect import FaceDetector
 
     detector = FaceDetector(min_prob=MIN_PROB, detect_size=1024, min_face=MIN_BOX)
     files = sorted(p for p in Path(images).rglob("*") if p.suffix.lower() in EXTS)

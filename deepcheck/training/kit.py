@@ -147,9 +147,9 @@ def train(
 
 def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
     """Half-precision kit weights -> full-precision weights and their card (no ONNX yet: `deepcheck export`)."""
-    from deepcheck.card import Framing
-    from deepcheck.train import TrainConfig, write_weights_and_card
+    from deepcheck.model.card import Framing
     from deepcheck.training.bundle import CORPUS_FRAMING, DFDC_FRAMING
+    from deepcheck.training.train import TrainConfig, write_weights_and_card
 
     record = json.loads(weights.with_name(weights.name.replace(".fp16.pt", ".json")).read_text(encoding="utf-8"))
     recipe = Recipe(**record["recipe"])
