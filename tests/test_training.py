@@ -197,3 +197,57 @@ def test_calibrate_holds_the_target_on_every_set(tiny_set, tiny_methods, tmp_pat
     cal = json.loads((tmp_path / "m.json").read_text())["metrics"]["calibration"]
     assert len(cal["per_set"]) == 2 and cal["data"] == [str(tiny_set), str(other)]
     assert all(s["fpr_at_threshold"] <= 0.25 for s in cal["per_set"])
+
+
+def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
+    """The GPU kit on a tiny bundle: corpus (real MTCNN), pack, a few training steps, then a model scan loads."""
+    from deepcheck.model.classifier import load_model
+    from deepcheck.model.shipped import models_dir
+    from deepcheck.training import kit
+    from deepcheck.training.bundle import CORPUS_FRAMING, BundleDataset, Recipe, pack
+    from deepcheck.training.corpus import build, read_index
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(3):  # three distinct files of the same face: shifted, re-coloured, scaled
+        img = evidence_augment(astronaut, rng)
+        cv2.imwrite(str(photos / f"p{i}.jpg"), cv2.resize(img, None, fx=1 + i * 0.2, fy=1 + i * 0.2)[:, :, ::-1])
+    corpus = tmp_path / "corpus"
+    assert build("test", photos, corpus) == 3
+    faces = read_index(corpus)
+    # five points in the master crop sit on the face: eyes above the mouth, inside the crop
+    for face in faces:
+        assert (face.points > 0).all() and (face.points < 256).all()
+        assert face.points[:2, 1].mean() < face.points[3:, 1].mean()
+
+    summary = pack(tmp_path / "bundle", [corpus], [None], None, None, n_corpus=3, n_dfdc_pairs=0, max_per_source=1.0)
+    assert summary["counts"] == {"corpus:test": 3}
+    ds = BundleDataset(tmp_path / "bundle", Recipe(input_size=96, codecs=False))
+    (real, label0), (fake, label1) = ds.sample(0), ds.sample(1)
+    assert (label0, label1) == (0, 1) and real.shape == fake.shape == (96, 96, 3)
+
+    init = tmp_path / "init.pt"
+    import torch
+
+    torch.save(torch.load(models_dir() / "deepcheck-lite0.pt", weights_only=True), init)
+    weights = kit.train(
+        tmp_path / "bundle",
+        tmp_path / "out",
+        Recipe(input_size=96),
+        "t",
+        minutes=None,
+        steps=2,
+        init=init,
+        workers=0,
+        batch_size=4,
+        log=lambda _msg: None,
+    )
+    record = json.loads((tmp_path / "out" / "t.json").read_text())
+    assert record["steps"] == 2 and weights.stat().st_size < 16 * 2**20  # fits what comes back from the GPU
+    card_path = kit.finish(weights, tmp_path / "model")
+    model = load_model(card_path, runtime="torch")
+    assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 96
+    changed = torch.load(card_path.with_suffix(".pt"), weights_only=True)
+    start = torch.load(init, weights_only=True)
+    assert any(not torch.equal(changed[k].float(), start[k].float()) for k in start if start[k].is_floating_point())

@@ -42,8 +42,8 @@ def _encode(img: np.ndarray, quality: int) -> bytes:
 def pack(
     out: Path,
     corpora: list[Path],
-    corpus_landmarks: list[Path],
-    dfdc_dir: Path,
+    corpus_landmarks: list[Path | None],
+    dfdc_dir: Path | None,
     dfdc_landmarks: Path | None,
     n_corpus: int,
     n_dfdc_pairs: int,
@@ -54,9 +54,10 @@ def pack(
     """Write a bundle; returns its summary (counts per source and kind, size in bytes).
 
     ``corpora``: corpus folders (deepcheck/training/corpus.py), their landmark files in the same
-    order. Faces are drawn at random, no source more than ``max_per_source`` of them, so one large
-    set (All-Age-Faces) cannot crowd out the others. ``dfdc_dir`` is the shared train split with
-    ``metadata.csv`` one folder up; each chosen real comes with its fake.
+    order (None: five-point masks only). Faces are drawn at random, no source more than
+    ``max_per_source`` of them, so one large set (All-Age-Faces) cannot crowd out the others.
+    ``dfdc_dir`` is the shared train split with ``metadata.csv`` one folder up (None: no DFDC);
+    each chosen real comes with its fake.
     """
     from deepcheck.training.landmarks import load
 
@@ -86,7 +87,7 @@ def pack(
     # real faces with context
     pool = []
     for folder, lm_path in zip(corpora, corpus_landmarks):
-        dense = load(lm_path)
+        dense = load(lm_path) if lm_path else {}
         pool += [(folder, f, dense.get(f.file)) for f in read_index(folder)]
     by_source: dict[str, list] = {}
     for entry in pool:
@@ -105,9 +106,11 @@ def pack(
         add("corpus", 0, face.person, _encode(img, quality), d, f5, face.source)
 
     # DFDC pairs: a real crop and its fake, bytes unchanged
-    meta = list(csv.DictReader(open(dfdc_dir.parent / "metadata.csv", newline="", encoding="utf-8")))
-    split = dfdc_dir.name
-    rows = [r for r in meta if r["split"] == split]
+    meta = []
+    if dfdc_dir is not None and n_dfdc_pairs:
+        with open(dfdc_dir.parent / "metadata.csv", newline="", encoding="utf-8") as fh:
+            meta = list(csv.DictReader(fh))
+    rows = [r for r in meta if dfdc_dir is not None and r["split"] == dfdc_dir.name]
     fake_of = {r["original"]: r for r in rows if r["label"] == "FAKE"}
     reals = [r for r in rows if r["label"] == "REAL" and Path(r["file"]).stem + ".mp4" in fake_of]
     dfdc_dense = load(dfdc_landmarks) if dfdc_landmarks else {}
@@ -182,13 +185,14 @@ class BundleDataset:
         self._dense = np.load(self.folder / "dense.npy").astype(np.float32)
         self._five = np.load(self.folder / "five.npy").astype(np.float32)
         use_corpus = recipe.corpus and bool(self.by_kind["corpus"])
-        self.reals = [("corpus", 0.5), ("dfdc_real", 0.5)] if use_corpus else [("dfdc_real", 1.0)]
-        sbi_dfdc = recipe.sbi_dfdc if use_corpus else max(recipe.sbi_dfdc, 0.4)
-        self.fakes = [("dfdc_fake", 0.45), ("sbi_dfdc", sbi_dfdc)]
+        dfdc = bool(self.by_kind["dfdc_real"])
+        if not (use_corpus or dfdc):
+            raise ValueError(f"{folder}: nothing to train on with {recipe}")
+        sbi_dfdc = recipe.sbi_dfdc if use_corpus else 0.4  # without the corpus, DFDC reals carry the blends
+        self.reals = [k for k in (("corpus", 0.5) if use_corpus else None, ("dfdc_real", 0.5) if dfdc else None) if k]
+        self.fakes = [("dfdc_fake", 0.45 if use_corpus else 1.0 - sbi_dfdc), ("sbi_dfdc", sbi_dfdc)] if dfdc else []
         if use_corpus:
-            self.fakes.append(("sbi_corpus", 0.55 - sbi_dfdc))
-        else:
-            self.fakes[0] = ("dfdc_fake", 1.0 - sbi_dfdc)
+            self.fakes.append(("sbi_corpus", 0.55 - sbi_dfdc if dfdc else 1.0))
 
     def __len__(self) -> int:
         return self.length
