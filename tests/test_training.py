@@ -231,20 +231,15 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     import torch
 
     torch.save(torch.load(models_dir() / "deepcheck-lite0.pt", weights_only=True), init)
+    kwargs = dict(minutes=None, init=init, workers=0, batch_size=4, checkpoint_every=1)
+    kit.train(tmp_path / "bundle", tmp_path / "out", Recipe(input_size=96), "t", steps=2, log=lambda _m: None, **kwargs)
+    messages: list[str] = []  # a second call with a larger budget resumes from the checkpoint
     weights = kit.train(
-        tmp_path / "bundle",
-        tmp_path / "out",
-        Recipe(input_size=96),
-        "t",
-        minutes=None,
-        steps=2,
-        init=init,
-        workers=0,
-        batch_size=4,
-        log=lambda _msg: None,
+        tmp_path / "bundle", tmp_path / "out", Recipe(input_size=96), "t", steps=3, log=messages.append, **kwargs
     )
+    assert json.loads(messages[0]) == {"tag": "t", "resumed_at_step": 2}
     record = json.loads((tmp_path / "out" / "t.json").read_text())
-    assert record["steps"] == 2 and weights.stat().st_size < 16 * 2**20  # fits what comes back from the GPU
+    assert record["steps"] == 3 and weights.stat().st_size < 16 * 2**20  # fits what comes back from the GPU
     card_path = kit.finish(weights, tmp_path / "model")
     model = load_model(card_path, runtime="torch")
     assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 96

@@ -69,9 +69,15 @@ def train(
     lr: float = 2e-4,
     warmup: int = 100,
     seed: int = 1234,
+    checkpoint_every: int = 50,
     log=print,
 ) -> Path:
-    """Train until the time (or step) budget is spent; returns the half-precision weights file."""
+    """Train until the time (or step) budget is spent; returns the half-precision weights file.
+
+    A checkpoint (``OUT/<tag>.ckpt.pt``) every ``checkpoint_every`` steps lets an interrupted
+    run continue where it stopped: draw ``i`` is always the same sample, so the resumed run
+    sees exactly the batches the whole run would have seen.
+    """
     import torch
 
     torch.manual_seed(seed)
@@ -79,11 +85,20 @@ def train(
     net = _network(architecture, init).to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-2)
     loss_fn = torch.nn.BCEWithLogitsLoss()
+    ckpt = out / f"{tag}.ckpt.pt"
+    history: list[dict] = []
+    step, spent = 0, 0.0
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, spent, history = int(state["step"]), float(state["seconds"]), json.loads(state["history"])
+        log(json.dumps({"tag": tag, "resumed_at_step": step}))
     ds = BundleDataset(bundle, recipe, seed=seed)
     loader = torch.utils.data.DataLoader(
         ds,
         batch_size=batch_size,
-        shuffle=False,  # index = seeded draw; order does not matter
+        sampler=range(step * batch_size, len(ds)),  # in order: draw i is its own seeded sample
         num_workers=workers,
         worker_init_fn=_loader_init,
         pin_memory=device.startswith("cuda"),
@@ -93,8 +108,23 @@ def train(
     )
     amp = device.startswith("cuda")
     budget_s = None if minutes is None else minutes * 60
-    t0 = time.time()
-    history, losses, step = [], [], 0
+    t0 = time.time() - spent
+    losses: list[float] = []
+
+    def save_checkpoint() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save(
+            {
+                "model": net.state_dict(),
+                "optimizer": opt.state_dict(),
+                "step": step,
+                "seconds": time.time() - t0,
+                "history": json.dumps(history),
+            },
+            tmp,
+        )
+        os.replace(tmp, ckpt)
+
     net.train()
     for x, y in loader:
         elapsed = time.time() - t0
@@ -114,11 +144,13 @@ def train(
         opt.step()
         losses.append(float(loss.detach()))
         step += 1
-        if step % 100 == 0:
+        if step % min(100, checkpoint_every) == 0:
             entry = {"step": step, "seconds": round(time.time() - t0, 1), "loss": round(float(np.mean(losses)), 4)}
             history.append(entry)
             log(json.dumps({"tag": tag, **entry}))
             losses = []
+        if step % checkpoint_every == 0:
+            save_checkpoint()
     weights = out / f"{tag}.fp16.pt"
     state = {k: (v.detach().half() if v.is_floating_point() else v.detach()).cpu() for k, v in net.state_dict().items()}
     torch.save(state, weights)
@@ -193,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--corpus-view", choices=["wide", "tight"], default="wide")
     t.add_argument("--mask", choices=["dense", "five"], default="dense")
     t.add_argument("--no-codecs", action="store_true", help="ablation: JPEG only")
+    t.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (resume)")
     f = sub.add_parser("finish")
     f.add_argument("weights", type=Path)
     f.add_argument("--out", type=Path, required=True)
