@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from deepcheck.model.classifier import Classifier
     from deepcheck.scanning.pipeline import Analyzer
     from deepcheck.scanning.settings import ScanSettings
+    from deepcheck.scanning.workers import WorkerPool
 
 PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just finished)
@@ -138,11 +140,15 @@ def execute(
     log: Log | None = None,
     before_analysis: Callable[[list[Path]], None] | None = None,
     analyzer: Analyzer | None = None,
+    pool: WorkerPool | None = None,
+    card: ModelCard | None = None,
 ) -> ScanReport:
     """Run a scan: the one place it happens, whichever door (``deepcheck.scan``, ``Scanner.scan``, the CLI).
 
     ``before_analysis`` gets the expanded file list once the models are ready and before any file is
-    read (the CLI hashes the inputs for its manifest there). ``analyzer`` reuses loaded models.
+    read (the CLI hashes the inputs for its manifest there). ``analyzer`` analyses in this process with
+    models already loaded (``Scanner(isolate=False)``); ``pool`` is a running worker pool to use and
+    leave running, with its checked ``card`` (an isolated ``Scanner``).
     """
     from deepcheck.media.evidence import iter_inputs
 
@@ -153,15 +159,22 @@ def execute(
     log = log or _log
     if plan.engine == "ray":
         return _run_ray(targets, roots, plan, progress, log, before_analysis)
-    return _run_local(targets, roots, plan, progress, log, before_analysis, analyzer)
+    return _run_local(targets, roots, plan, progress, log, before_analysis, analyzer, pool, card)
 
 
-def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis, analyzer) -> ScanReport:
-    """Supervised worker processes (deepcheck/scanning/workers.py); a Scanner's own loaded models when it has them."""
+def _run_local(
+    targets, roots, plan: ScanPlan, progress, log: Log, before_analysis, analyzer, pool, card
+) -> ScanReport:
+    """Supervised worker processes (deepcheck/scanning/workers.py): a Scanner's own, or the scan's.
+
+    With ``analyzer`` (``Scanner(isolate=False)``) the files are analysed in this process instead.
+    """
     from deepcheck.scanning.engines.local import run_scan_local, verified_card
     from deepcheck.scanning.pipeline import run_scan
 
-    card = analyzer.classifier.card if analyzer is not None else verified_card(plan.settings.model)
+    if analyzer is not None:
+        card = analyzer.classifier.card
+    card = card or verified_card(plan.settings.model)
     if before_analysis is not None:
         before_analysis(targets)
     journal = _open_journal(card, plan.settings, plan.journal, roots, log)
@@ -171,7 +184,7 @@ def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analys
             report.tool["engine"] = {"name": "local", "workers": 0}
         else:
             report = run_scan_local(
-                targets, plan.settings, workers=plan.workers, journal=journal, on_file=on_file, card=card
+                targets, plan.settings, workers=plan.workers, journal=journal, on_file=on_file, card=card, pool=pool
             )
     if journal is not None and journal.problem:
         log("warning", journal.problem)
@@ -324,13 +337,20 @@ def scan(
 class Scanner:
     """The models loaded once, for many scans (a notebook loop, a service).
 
-    Takes the options of :func:`scan` but ``workers`` and ``engine``: a Scanner holds its models and
-    analyses in this process, so the per-worker crash isolation, time limit and memory cap of
-    :func:`scan` do not apply (decoding still stops at ``max_seconds``). Use :func:`scan` for untrusted
-    folders. Not thread-safe: use one Scanner per thread. For example::
+    Takes the options of :func:`scan` but ``workers`` and ``engine``. By default (``isolate=True``) a
+    Scanner keeps one supervised worker process that holds the models, as each worker of
+    :func:`scan` does: a file that crashes it, runs over ``max_seconds`` or over ``max_memory_mb``
+    gets the same ``error`` record the CLI gives, and the next file gets a fresh worker. This is the
+    choice for files you did not make (uploads). ``isolate=False`` loads the models and analyses in
+    the calling process: a few milliseconds less per file (README.md, "Python API"), for trusted
+    input only, because a decoder crash then ends the caller and no memory cap applies (decoding
+    still stops at ``max_seconds``).
 
-        scanner = deepcheck.Scanner(frames=16)
-        verdicts = {path: scanner.scan_file(path).verdict for path in incoming}
+    Not thread-safe: use one Scanner per thread. ``close()`` (or a ``with`` block) ends the worker;
+    it also ends when the Scanner is garbage-collected or Python exits. For example::
+
+        with deepcheck.Scanner(frames=16) as scanner:
+            verdicts = {path: scanner.scan_file(path).verdict for path in incoming}
     """
 
     def __init__(
@@ -341,25 +361,45 @@ class Scanner:
         model: PathLike = DEFAULT_MODEL,
         crops: bool = False,
         progress: bool | ProgressCallback = False,
+        isolate: bool = True,
         **settings: Any,
     ) -> None:
         if "workers" in settings:
-            raise UsageError("a Scanner analyses in this process (no workers); use deepcheck.scan(..., workers=N)")
+            raise UsageError("a Scanner keeps one worker (no workers option); use deepcheck.scan(..., workers=N)")
         self._plan = plan_scan(frames=frames, threshold=threshold, model=model, crops=crops, **settings)
         if self._plan.engine != "local":
-            raise UsageError("a Scanner analyses in this process; use deepcheck.scan(..., engine='ray') for a cluster")
+            raise UsageError("a Scanner analyses on this machine; use deepcheck.scan(..., engine='ray') for a cluster")
         self._progress = progress
-        self._analyzer = load_analyzer(self._plan.settings)
+        self._analyzer: Analyzer | None = None
+        self._classifier: Classifier | None = None
+        self._pool: WorkerPool | None = None
+        if isolate:
+            self._card, self._pool = _start_worker(self._plan.settings)
+            self._closer = weakref.finalize(self, self._pool.close)
+        else:
+            self._analyzer = load_analyzer(self._plan.settings)
+            self._card = self._analyzer.classifier.card
+
+    @property
+    def isolated(self) -> bool:
+        """True when the files are analysed in a supervised worker process, not in this one."""
+        return self._pool is not None
 
     @property
     def model(self) -> Classifier:
-        """The loaded classifier; ``.card`` is its model card."""
-        return self._analyzer.classifier
+        """The classifier; ``.card`` is its model card. An isolated Scanner loads a copy here on first use."""
+        if self._analyzer is not None:
+            return self._analyzer.classifier
+        if self._classifier is None:
+            s = self._plan.settings
+            self._classifier = load_model(s.model, device=s.device, runtime=s.runtime)
+        return self._classifier
 
     @property
     def threshold(self) -> float:
         """The verdict threshold in use (the option, else the model card's)."""
-        return self._analyzer.threshold
+        chosen = self._plan.settings.threshold
+        return chosen if chosen is not None else self._card.threshold
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -371,12 +411,57 @@ class Scanner:
 
         Unlike :meth:`scan`, a single file is always analysed afresh (no journal).
         """
-        return self._analyzer.analyze(Path(path))
+        if self._analyzer is not None:
+            return self._analyzer.analyze(Path(path))
+        from deepcheck.media.evidence import display_path
+
+        records: list[FileResult] = []
+        self._running_pool().run([(0, os.fspath(path), display_path(Path(path))[0])], lambda _i, r: records.append(r))
+        return records[0]
 
     def scan(self, paths: PathLike | Iterable[PathLike], progress: bool | ProgressCallback | None = None) -> ScanReport:
         """Scan files and folders with the loaded models: the report :func:`deepcheck.scan` gives."""
         chosen = self._progress if progress is None else progress
-        return execute(paths, self._plan, progress=chosen, analyzer=self._analyzer)
+        if self._analyzer is not None:
+            return execute(paths, self._plan, progress=chosen, analyzer=self._analyzer)
+        return execute(paths, self._plan, progress=chosen, pool=self._running_pool(), card=self._card)
+
+    def close(self) -> None:
+        """End the worker process (an isolated Scanner); the Scanner cannot scan afterwards."""
+        if self._pool is not None:
+            self._closer()
+
+    def __enter__(self) -> Scanner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _running_pool(self) -> WorkerPool:
+        if self._pool is None or not self._closer.alive:
+            raise ValueError("this Scanner is closed")
+        self._pool.wait_ready()
+        return self._pool
+
+
+def _start_worker(settings: ScanSettings) -> tuple[ModelCard, WorkerPool]:
+    """A checked model card and one supervised worker that has loaded the models (ModelError if they fail)."""
+    from deepcheck.model.classifier import ModelError
+    from deepcheck.scanning.engines.local import verified_card
+    from deepcheck.scanning.workers import Limits, WorkerError, WorkerPool
+
+    card = verified_card(settings.model)  # a missing or tampered model raises ModelError here, as in scan()
+    pool = WorkerPool(settings.to_dict(), 1, Limits(seconds=settings.max_seconds, memory_mb=settings.max_memory_mb))
+    try:
+        pool.__enter__()
+        pool.wait_ready()
+    except WorkerError as exc:
+        pool.close()
+        raise ModelError(str(exc)) from exc
+    except BaseException:
+        pool.close()
+        raise
+    return card, pool
 
 
 def load_model(name_or_card: PathLike = DEFAULT_MODEL, *, device: str = "cpu", runtime: str = "onnx") -> Classifier:

@@ -116,7 +116,7 @@ def test_scanner_loads_the_models_once(media_dir, monkeypatch):
 
     monkeypatch.setattr(deepcheck.model.classifier, "load_model", counting_load)
     monkeypatch.setattr(deepcheck.scanning.pipeline, "FaceDetector", CountingDetector)
-    scanner = deepcheck.Scanner(frames=4, journal=False)
+    scanner = deepcheck.Scanner(frames=4, journal=False, isolate=False)  # in this process, where loads are counted
     names = ["face.jpg", "noface.png", "corrupt.jpg", "clip.mp4", "face.jpg"]
     singles = [scanner.scan_file(media_dir / name) for name in names]
     report = scanner.scan([media_dir / name for name in names[:4]])
@@ -126,6 +126,43 @@ def test_scanner_loads_the_models_once(media_dir, monkeypatch):
     assert [r.to_dict() | {"seconds": 0} for r in singles[:4]] == [r.to_dict() | {"seconds": 0} for r in report.files]
     assert report.model["sha256"] == scanner.model.card.sha256 and report.settings == scanner.settings
     assert report.model["threshold"] == scanner.threshold == scanner.model.card.threshold
+
+
+def test_scanner_is_isolated_by_default(media_dir, tmp_path, monkeypatch):
+    """One supervised worker holds the models; a file that crashes it gets the CLI's record, and the
+    next file gets a fresh worker. The records equal those of an in-process Scanner."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    for name, source in {"a_face.jpg": "face.jpg", "b_crash.jpg": "face.jpg", "c_clip.mp4": "clip.mp4"}.items():
+        shutil.copy(media_dir / source, folder / name)
+    fault = {"DEEPCHECK_TEST_FAULT": "decoding:b_crash:SEGV"}
+    monkeypatch.setenv(*fault.popitem())  # inherited by the worker; honoured only under pytest
+    with deepcheck.Scanner(frames=4, journal=False) as scanner:
+        assert scanner.isolated
+        pid = scanner._pool.workers[0].process.pid
+        face = scanner.scan_file(folder / "a_face.jpg")
+        assert face.status == "ok" and scanner._pool.workers[0].process.pid == pid  # models loaded once, kept
+        crash = scanner.scan_file(folder / "b_crash.jpg")
+        assert scanner._pool.workers[0].process.pid != pid  # a fresh worker took over
+        clip = scanner.scan_file(folder / "c_clip.mp4")
+        report = scanner.scan(folder)
+        assert scanner.threshold == scanner.model.card.threshold == report.model["threshold"]
+    cli = run_cli("scan", str(folder), "-f", "json", "--frames", "4", "--no-journal", "-q",
+                  env={"DEEPCHECK_TEST_FAULT": "decoding:b_crash:SEGV"})  # fmt: skip
+    cli_crash = next(f for f in json.loads(cli.stdout)["files"] if f["path"].endswith("b_crash.jpg"))
+    mine = crash.to_dict()
+    assert crash.status == "error"
+    assert {k: mine[k] for k in cli_crash if k != "path"} == {k: v for k, v in cli_crash.items() if k != "path"}
+    assert crash.error == "analysis crashed (SIGSEGV) while decoding; the file may be damaged or hostile"
+    assert [f.status for f in report.files] == ["ok", "error", "ok"]
+    assert report.tool["engine"] == {"name": "local", "worker_deaths": 2, "retried": 1}  # tried twice, as the CLI
+    monkeypatch.delenv("DEEPCHECK_TEST_FAULT")
+    with deepcheck.Scanner(frames=4, journal=False, isolate=False) as trusted:
+        assert not trusted.isolated
+        same = [trusted.scan_file(folder / name) for name in ("a_face.jpg", "c_clip.mp4")]
+    assert [r.to_dict() | {"seconds": 0} for r in same] == [r.to_dict() | {"seconds": 0} for r in (face, clip)]
+    with pytest.raises(ValueError, match="closed"):
+        scanner.scan_file(folder / "a_face.jpg")
 
 
 def test_bad_options_raise_value_error_with_the_cli_message(media_dir):

@@ -164,3 +164,21 @@ def test_records_know_no_writer_and_the_journal_no_pipeline():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_architecture_page_matches_the_tree():
+    """docs/ARCHITECTURE.md names every layer, and every module path it names exists."""
+    import re
+
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for layer in LAYERS:
+        if layer not in ("", "_version", "__main__"):
+            assert f"`{layer}" in page, f"docs/ARCHITECTURE.md does not mention the layer {layer}"
+    paths = set(re.findall(r"`([a-z_/]+\.py)`", page))
+    assert len(paths) > 10
+    places = (PACKAGE, PACKAGE.parent, PACKAGE / "scanning")  # in the package, the repository, or scanning/
+    missing = sorted(p for p in paths if not any((where / p).is_file() for where in places))
+    assert not missing, f"docs/ARCHITECTURE.md names modules that do not exist: {missing}"
+    dotted = set(re.findall(r"`((?:media|faces|model|scanning|reports|training|provenance)\.[a-z_.]+)", page))
+    unknown = sorted(d for d in dotted if not _target("deepcheck." + d))
+    assert not unknown, f"docs/ARCHITECTURE.md names modules that do not exist: {unknown}"

@@ -47,6 +47,7 @@ def train(
     """Fine-tune an ImageNet EfficientNet-Lite on labelled faces; writes weights + model card."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from deepcheck.model.classifier import ModelError, require_train_extra
     from deepcheck.training.datasets import list_labelled
     from deepcheck.training.train import TrainConfig
     from deepcheck.training.train import train as run_train
@@ -54,9 +55,10 @@ def train(
     if sbi_landmarks not in ("mtcnn", "typical"):
         fail(f"unknown --sbi-landmarks {sbi_landmarks!r}; choose mtcnn or typical")
     try:
+        require_train_extra("deepcheck train")
         train_samples = list_labelled(data)
         val_samples = list_labelled(val) if val else None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, ModelError) as exc:
         fail(str(exc))
     if not crops:  # faces are cut by the scan's own detector and framing
         from deepcheck.model.card import Framing
@@ -214,10 +216,12 @@ def export(
     ] = False,
 ) -> None:
     """Write the ONNX files the scan runs (checked against PyTorch here, hashed into their cards)."""
-    from deepcheck.model.classifier import MODELS_DIR, ModelError
+    from deepcheck.model.classifier import MODELS_DIR, TRAIN_MODULES, ModelError, require_train_extra
     from deepcheck.training.export import ExportError, export_classifier, export_mtcnn
 
     try:
+        extra = {"onnx": "onnx", **({"facenet_pytorch": "facenet-pytorch"} if mtcnn else {})}
+        require_train_extra("deepcheck export", {**TRAIN_MODULES, **extra})
         if mtcnn:
             export_mtcnn(MODELS_DIR, log=typer.echo)
         export_classifier(model, log=typer.echo)

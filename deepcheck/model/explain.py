@@ -132,6 +132,9 @@ def attach(classifier, crops: list[np.ndarray], faces: list[FaceResult], top: in
     chosen = sorted(range(len(faces)), key=lambda i: -faces[i].score)[: max(0, top)]
     if not chosen:
         return
+    from deepcheck.model.classifier import require_train_extra
+
+    require_train_extra("Grad-CAM heatmaps")  # ModelError, after the thumbnails: the slim install has no torch
     maps = gradcam_maps(classifier, [crops[i] for i in chosen])
     for i, cam in zip(chosen, maps):
         faces[i].heatmap = jpeg_data_uri(overlay(crops[i], cam), HEATMAP_SIZE, quality=85)

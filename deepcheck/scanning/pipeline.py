@@ -29,7 +29,7 @@ from deepcheck.media.images import load_image
 from deepcheck.media.sampling import read_samples
 from deepcheck.media.video import VideoReader
 from deepcheck.model import scoring
-from deepcheck.model.classifier import Classifier
+from deepcheck.model.classifier import Classifier, ModelError
 from deepcheck.provenance import read_provenance, read_trust
 from deepcheck.reports.results import (
     STATUS_ERROR,
@@ -283,7 +283,10 @@ def _explain(classifier: Classifier, crops: list, frames: list[Frame], result: F
     from deepcheck.model import explain
 
     try:
-        explain.attach(classifier, crops, result.faces)
+        try:
+            explain.attach(classifier, crops, result.faces)
+        except ModelError as exc:  # an install without the [train] extra: thumbnails and frames, no heatmaps
+            result.media["note_explain"] = f"no heatmaps: {exc}"
         result.context_frames = explain.context_frames(frames, result.faces, threshold)
     except Exception as exc:  # never let a picture cost the file its verdict
         result.media["note_explain"] = f"explanation images could not be made: {type(exc).__name__}: {exc}"

@@ -1,11 +1,15 @@
 """The worker side of the supervised analysis workers: what runs inside each child process.
 
 :func:`analyze_file` is the one per-file analysis that every engine runs: the local
-engine's worker processes (:func:`worker_main`, started by deepcheck/scanning/workers.py)
-and the Ray engine's actors. A worker loads the models once, then takes one file
-at a time from its pipe; while it works it writes the file's stage (and its hash,
-once known) on a small shared board, which the driver reads only if the worker
-dies, so that the file's record can say where it happened.
+engine's worker processes (``python -m deepcheck.scanning.worker_process CONN_FD BOARD_FD``,
+started by deepcheck/scanning/workers.py) and the Ray engine's actors. A worker loads the
+models once, then takes one file at a time from its pipe; while it works it writes the
+file's stage (and its hash, once known) on a small shared board, which the driver reads
+only if the worker dies, so that the file's record can say where it happened.
+
+Run as a module, the worker is a fresh interpreter that imports deepcheck and nothing of
+the program that started the scan (multiprocessing's ``spawn`` re-ran that program's
+``__main__``, and with it an unguarded ``deepcheck.scan()`` call).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +28,34 @@ from deepcheck.reports.results import FileResult
 
 # Test-only fault injection (see _test_faults): honoured only when pytest is running the process tree.
 FAULT_ENV = "DEEPCHECK_TEST_FAULT"
+BOARD_BYTES = 512  # a worker's stage board (one JSON list; a SHA-256 and a stage name fit many times over)
+
+
+class Board:
+    """A worker's stage board: a small unlinked file both processes hold open, written in place.
+
+    The worker writes the JSON [index, stage, sha256, size, media type] of the file in hand at offset 0;
+    the driver reads it only when the worker has died. No pipe message, so the driver is not woken.
+    The driver makes it (``Board()``) and passes the descriptor; the worker opens it by that (``Board(fd)``).
+    """
+
+    def __init__(self, fd: int | None = None):
+        if fd is None:
+            self._file: Any = tempfile.TemporaryFile(prefix="deepcheck-board-")
+            fd = self._file.fileno()
+        self.fd = fd
+
+    @property
+    def value(self) -> bytes:
+        return os.pread(self.fd, BOARD_BYTES, 0).rstrip(b"\0")
+
+    @value.setter
+    def value(self, data: bytes) -> None:
+        os.pwrite(self.fd, data[:BOARD_BYTES].ljust(BOARD_BYTES, b"\0"), 0)
+
+    def close(self) -> None:
+        if getattr(self, "_file", None) is not None:
+            self._file.close()
 
 
 def load_analyzer(settings: dict[str, Any], threads: int):
@@ -100,6 +133,22 @@ def worker_main(conn, board, settings: dict[str, Any], threads: int) -> None:
         conn.send(("done", index, result.to_dict()))
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m deepcheck.scanning.worker_process CONN_FD BOARD_FD``: the pipe and board the driver passed.
+
+    The first message on the pipe is (settings, threads); then :func:`worker_main` serves files.
+    """
+    from multiprocessing.connection import Connection
+
+    conn_fd, board_fd = (int(x) for x in (argv if argv is not None else sys.argv[1:]))
+    conn = Connection(conn_fd)
+    try:
+        settings, threads = conn.recv()
+    except (EOFError, OSError):
+        return  # the driver went away before saying what to load
+    worker_main(conn, Board(board_fd), settings, threads)
+
+
 def _die_with_parent() -> None:
     """Linux: the kernel kills this worker if the driver dies (even by kill -9), so none is left running."""
     try:
@@ -134,3 +183,7 @@ def _inject(action: str) -> None:
     else:
         os.kill(os.getpid(), getattr(signal, f"SIG{action}"))
         time.sleep(5)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,12 @@ worker loads the models once and runs ``analyze_file``, the one per-file
 analysis that the Ray engine's actors run too (deepcheck/scanning/worker_process.py
 holds the worker side; this module is the driver's).
 
+A worker is a fresh interpreter running ``python -m deepcheck.scanning.worker_process``,
+not a multiprocessing child: multiprocessing's ``spawn`` re-imports the caller's
+``__main__`` in every child, so a plain script that calls ``deepcheck.scan()``
+without an ``if __name__ == "__main__":`` guard ran its scan again inside each
+worker, and the workers died. A worker imports deepcheck and nothing of the caller.
+
 The driver knows which file every worker holds and what it is doing with it
 (hashing, decoding, detecting faces, classifying). When a worker dies, by a
 signal (SIGSEGV, SIGABRT, an out-of-memory kill) or because the driver ended
@@ -22,20 +28,22 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from deepcheck.reports.results import STATUS_ERROR, FileResult, ScanReport
-from deepcheck.scanning.worker_process import worker_main
+from deepcheck.scanning.worker_process import Board
 
 CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT})
 MAX_ATTEMPTS = 2  # a file that crashed a worker is tried once more, then gets an error record
 KILL_GRACE_S = 5.0  # decoding stops itself at the time limit; a worker still busy this much later is ended
 POLL_S = 0.05  # how often the driver looks at the workers' memory and clocks
-BOARD_BYTES = 512  # a worker's stage board (one JSON list; a SHA-256 and a stage name fit many times over)
 START_TIMEOUT_S = 600.0  # a worker must have loaded the models by then
+WORKER_MODULE = "deepcheck.scanning.worker_process"
 
 
 class WorkerError(Exception):
@@ -64,9 +72,9 @@ class _Task:
 
 @dataclass
 class _Worker:
-    process: Any
+    process: subprocess.Popen
     conn: Any
-    board: Any  # shared bytes: the JSON [index, stage, sha256, size, media type] of the file in hand
+    board: Board
     ready: bool = False
     info: dict[str, Any] = field(default_factory=dict)
     task: _Task | None = None
@@ -75,16 +83,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """``count`` worker processes (spawned, so no state is shared) with one task in flight each."""
+    """``count`` worker processes (fresh interpreters, so no state is shared) with one task in flight each."""
 
     def __init__(self, settings: dict[str, Any], count: int, limits: Limits, threads: int | None = None):
-        import multiprocessing
-
         self.settings = settings
         self.count = max(1, count)
         self.limits = limits
         self.threads = threads or max(1, (os.cpu_count() or 1) // self.count)
-        self._ctx = multiprocessing.get_context("spawn")
         self.workers: list[_Worker] = []
         self.info: dict[str, Any] = {}
         self.stats = {"worker_deaths": 0, "retried": 0}
@@ -104,16 +109,25 @@ class WorkerPool:
             if self._spare_starts <= 0:
                 raise WorkerError("analysis workers keep dying before they can take a file; giving up")
             self._spare_starts -= 1
-        parent, child = self._ctx.Pipe()
-        board = self._ctx.RawArray("c", BOARD_BYTES)
-        process = self._ctx.Process(
-            target=worker_main,
-            args=(child, board, self.settings, self.threads),
-            name="deepcheck-worker",
-            daemon=True,
-        )
-        process.start()
-        child.close()
+        from multiprocessing import Pipe
+
+        parent, child = Pipe()
+        board = Board()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", WORKER_MODULE, str(child.fileno()), str(board.fd)],
+                pass_fds=(child.fileno(), board.fd),
+                stdin=subprocess.DEVNULL,
+                stdout=_stdout_for_workers(),
+                env=_worker_environment(),
+            )
+        except OSError as exc:
+            parent.close()
+            board.close()
+            raise WorkerError(f"an analysis worker could not be started: {exc}") from exc
+        finally:
+            child.close()
+        parent.send((self.settings, self.threads))  # the first message: what to load
         self.workers.append(_Worker(process, parent, board))
 
     def wait_ready(self) -> dict[str, Any]:
@@ -147,7 +161,7 @@ class WorkerPool:
                         on_dispatch(task.index)
                     try:
                         worker.conn.send((task.index, task.path, task.display))
-                    except OSError:  # it died while idle: the file goes back, the sentinel restarts it
+                    except OSError:  # it died while idle: the file goes back; its closed pipe restarts it
                         todo.append(task)
                         continue
                     worker.task = task
@@ -169,15 +183,16 @@ class WorkerPool:
             self._poll(done, died)
 
     def _poll(self, done: Callable, died: Callable) -> None:
-        """Wait a moment for messages and deaths, then check every busy worker's clock and memory."""
+        """Wait a moment for messages and deaths, then check every busy worker's clock and memory.
+
+        A worker's end of its pipe closes only when the worker process ends, so a pipe at its end
+        is a death (however it came: a crash, a kill by the driver or the system, an exit).
+        """
         from multiprocessing.connection import wait
 
-        waitables = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
-        for ready in wait(waitables, timeout=POLL_S):
+        for ready in wait([w.conn for w in self.workers], timeout=POLL_S):
             for worker in list(self.workers):
-                if ready is worker.conn:
-                    self._read(worker, done)
-                elif ready is worker.process.sentinel:
+                if ready is worker.conn and not self._read(worker, done):
                     self._reap(worker, done, died)
         now = time.monotonic()
         for worker in self.workers:
@@ -185,7 +200,8 @@ class WorkerPool:
             if not worker.ready and now - worker.started > START_TIMEOUT_S:
                 raise WorkerError(f"an analysis worker did not load the models within {START_TIMEOUT_S:g} s")
 
-    def _read(self, worker: _Worker, done: Callable) -> None:
+    def _read(self, worker: _Worker, done: Callable) -> bool:
+        """Take the worker's messages; False once its pipe is at its end (the worker has ended)."""
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
@@ -200,22 +216,24 @@ class WorkerPool:
                     worker.task = None
                     done(message[1], ScanReport.from_dict({"files": [message[2]]}).files[0])
         except (EOFError, OSError):
-            pass  # the worker died mid-message; its sentinel says so
+            return False  # the worker ended, perhaps mid-message
+        return True
 
     def _reap(self, worker: _Worker, done: Callable, died: Callable) -> None:
         """A worker process ended: its file (if any) gets a record or a retry, and a fresh worker starts."""
         if worker not in self.workers:
             return
         self._read(worker, done)  # a record sent just before the end still counts
-        worker.process.join()
+        _end(worker.process, grace=KILL_GRACE_S)
         worker.conn.close()
         self.workers.remove(worker)
         task = worker.task
         if task is not None:
             self.stats["worker_deaths"] += 1
             _read_board(worker.board, task)
-            message, retry = _death_message(worker.process.exitcode, worker.ended_for, task.stage, self.limits)
+            message, retry = _death_message(worker.process.returncode, worker.ended_for, task.stage, self.limits)
             died(task, message, retry)
+        worker.board.close()
         self._start(spare=task is None)
 
     def _check_limits(self, worker: _Worker, now: float) -> None:
@@ -242,16 +260,45 @@ class WorkerPool:
                 pass
         deadline = time.monotonic() + 5.0
         for worker in self.workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+            _end(worker.process, grace=max(0.0, deadline - time.monotonic()))
             worker.conn.close()
+            worker.board.close()
         self.workers = []
 
 
 def _noop(*args: object) -> None:
     pass
+
+
+def _end(process: subprocess.Popen, grace: float) -> None:
+    """Wait up to ``grace`` seconds for a worker to end, then kill it; always reaped (no zombie)."""
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _worker_environment() -> dict[str, str]:
+    """The caller's environment, with this very deepcheck first on the worker's import path.
+
+    ``PYTHONSAFEPATH`` keeps the worker's current folder off its path (Python 3.11+), so a stray
+    ``deepcheck`` folder where the caller runs cannot stand in for the installed one.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds deepcheck/
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONSAFEPATH"] = "1"
+    return env
+
+
+def _stdout_for_workers() -> int:
+    """Workers' stray prints go to stderr: stdout is the driver's, and may carry a JSON or CSV report."""
+    try:
+        os.fstat(2)
+        return 2
+    except OSError:
+        return subprocess.DEVNULL
 
 
 def _rss_mb(pid: int) -> float:

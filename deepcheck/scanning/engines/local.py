@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,10 +53,13 @@ def run_scan_local(
     journal: Journal | None = None,
     on_file: Callable[[int, FileResult], None] | None = None,
     card: ModelCard | None = None,
+    pool: WorkerPool | None = None,
 ) -> ScanReport:
     """Scan ``paths`` in ``workers`` processes; records in input order, ``on_file`` as each finishes.
 
-    Raises ``ModelError`` or ``WorkerError`` when the workers cannot start (fatal for a scan).
+    ``pool`` is a running pool to use and leave running (a ``deepcheck.Scanner`` keeps one between
+    scans); without it the scan starts its own and ends it. Raises ``ModelError`` or ``WorkerError``
+    when the workers cannot start (fatal for a scan).
     """
     from deepcheck.scanning.report_header import report_header, utc_now
 
@@ -73,7 +77,10 @@ def run_scan_local(
 
     limits = Limits(seconds=settings.max_seconds, memory_mb=settings.max_memory_mb)
     tasks, attempts = [], {}
-    with WorkerPool(settings.to_dict(), min(count, max(1, len(paths))), limits) as pool:
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(settings.to_dict(), min(count, max(1, len(paths))), limits))
+        before = dict(pool.stats)
         for i, path in enumerate(paths):  # while the workers load their models
             reused = journal.lookup(path) if journal is not None else None
             if reused is not None:
@@ -88,7 +95,7 @@ def run_scan_local(
         info = pool.wait_ready() if tasks else {}
         mark = (lambda i: journal.mark_in_flight(paths[i])) if journal is not None else None
         pool.run(tasks, finished, attempts=attempts, on_dispatch=mark)
-        stats = dict(pool.stats)
+        stats = {name: value - before.get(name, 0) for name, value in pool.stats.items()}  # this scan's own
     report = report_header(settings, card, info.get("runtime", settings.runtime), info.get("runtime_note"))
     report.started = started
     report.tool["engine"] = {"name": "local", **stats}
