@@ -6,7 +6,9 @@ One command, one table. Rows:
 - ``ffpp-faces``: FaceForensics++ crops, crop level, ``--crops``, overall and per method;
 - ``ffpp-c40``: FaceForensics++ c40 videos, video level through the whole scan path, overall and per method.
 
-Each row gives AUC, TPR at the model's threshold (fakes caught) and FPR at the threshold (reals flagged).
+Each row gives AUC, TPR at the model's threshold (fakes caught) and FPR at the threshold (reals flagged), and
+the share of fakes and of reals in each verdict band: ``fake`` (at or over the fake threshold), ``review`` (from
+the review threshold up to it) and the two together, as the model card and the README table them.
 For the videos it also compares person-score aggregation rules (scoring.PERSON_RULES) on the stored face
 scores, so the rule can be chosen on data the model never trained on.
 
@@ -33,6 +35,7 @@ import numpy as np
 from deepcheck.model import scoring
 from deepcheck.reports.results import FaceResult
 from deepcheck.scanning.pipeline import Analyzer, ScanSettings
+from deepcheck.training.calibration import band_rates
 from deepcheck.training.datasets import list_labelled
 from deepcheck.training.evaluate import evaluate
 from deepcheck.training.metrics import detection_metrics
@@ -44,8 +47,14 @@ SETS = {
 }
 
 
-def _row(name: str, m: dict) -> dict:
-    return {
+BANDS = ("fake", "review", "review_or_fake")
+
+
+def _row(name: str, m: dict, files: list[dict], fake: float, review: float, method: str | None = None) -> dict:
+    """One table row: AUC and rates at the fake threshold, then each band's TPR and FPR (from the stored scores)."""
+    scored = [f for f in files if f["score"] is not None and (f["label"] == 0 or method in (None, f["method"]))]
+    rates = band_rates(np.array([f["label"] for f in scored]), np.array([f["score"] for f in scored]), fake, review)
+    row = {
         "set": name,
         "n_real": m.get("n_real"),
         "n_fake": m.get("n_fake"),
@@ -53,6 +62,9 @@ def _row(name: str, m: dict) -> dict:
         "tpr_at_threshold": m.get("tpr_at_threshold"),
         "fpr_at_threshold": m.get("fpr_at_threshold"),
     }
+    for band in BANDS:
+        row[f"{band}_tpr"], row[f"{band}_fpr"] = rates[band]["tpr"], rates[band]["fpr"]
+    return row
 
 
 def rescore(files: list[dict], rule: str) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +123,12 @@ def main() -> int:
             report = evaluate(analyzer, list_labelled(source), Path(tmp))
             files = json.loads((Path(tmp) / "scores.json").read_text())
         seconds = round(time.perf_counter() - t0, 1)
-        rows.append(_row(name, report["file_level"]))
-        rows.extend(_row(f"{name}/{method}", m) for method, m in report.get("by_method", {}).items())
+        bands = (analyzer.threshold, analyzer.review_threshold)
+        rows.append(_row(name, report["file_level"], files, *bands))
+        rows.extend(
+            _row(f"{name}/{method}", m, files, *bands, method=method)
+            for method, m in report.get("by_method", {}).items()
+        )
         details[name] = {"statuses": report["statuses"], "seconds": seconds, "file_level": report["file_level"]}
         if not crops:
             details[name]["aggregation"] = {}
@@ -129,6 +145,7 @@ def main() -> int:
         "model": card.name,
         "sha256": card.sha256,
         "threshold": card.threshold,
+        "review_threshold": card.review_threshold,
         "temperature": card.temperature,
         "training": card.training.get("command", "") if card.training else "",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -157,7 +174,9 @@ def _write_card(model: str, result: dict) -> None:
     card = ModelCard.read(path)
     if card.sha256 != result["sha256"]:
         raise SystemExit(f"{path} names other weights than the ones measured; card not written")
-    card.metrics["generalisation"] = {k: result[k] for k in ("date", "command", "threshold", "rows")}
+    card.metrics["generalisation"] = {
+        k: result.get(k) for k in ("date", "command", "threshold", "review_threshold", "rows")
+    }
     card.metrics["generalisation"]["aggregation_ffpp_c40"] = result["details"].get("ffpp-c40", {}).get("aggregation")
     card.write(path)
 
@@ -168,16 +187,18 @@ def _fmt(v: float | None) -> str:
 
 def render(result: dict) -> str:
     lines = [
-        f"model {result['model']} ({result['sha256'][:12]}), threshold {result['threshold']}",
+        f"model {result['model']} ({result['sha256'][:12]}), fake threshold {result['threshold']}, "
+        f"review threshold {result.get('review_threshold')}",
         "",
-        "| set | reals | fakes | AUC | fakes caught (TPR) | reals flagged (FPR) |",
-        "|---|---|---|---|---|---|",
+        "Share of the set's fakes (TPR) and of its reals (FPR) in each verdict band:",
+        "",
+        "| set | reals | fakes | AUC | fake: TPR | fake: FPR | review: TPR | review: FPR "
+        "| review or fake: TPR | review or fake: FPR |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
-        lines.append(
-            f"| {r['set']} | {r['n_real']} | {r['n_fake']} | {_fmt(r['auc'])} | "
-            f"{_fmt(r['tpr_at_threshold'])} | {_fmt(r['fpr_at_threshold'])} |"
-        )
+        bands = " | ".join(f"{_fmt(r.get(f'{b}_tpr'))} | {_fmt(r.get(f'{b}_fpr'))}" for b in BANDS)
+        lines.append(f"| {r['set']} | {r['n_real']} | {r['n_fake']} | {_fmt(r['auc'])} | {bands} |")
     agg = result["details"].get("ffpp-c40", {}).get("aggregation")
     if agg:
         lines += ["", "| person score rule (ffpp-c40) | AUC | TPR | FPR |", "|---|---|---|---|"]

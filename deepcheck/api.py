@@ -100,6 +100,10 @@ def _check(plan: ScanPlan) -> None:
     s = plan.settings
     if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
         raise UsageError("--threshold must be between 0 and 1")
+    if s.review_threshold is not None and not 0.0 <= s.review_threshold <= 1.0:
+        raise UsageError("--review-threshold must be between 0 and 1")
+    if s.threshold is not None and s.review_threshold is not None and s.review_threshold > s.threshold:
+        raise UsageError("--review-threshold must not be above --threshold (the review band lies under it)")
     if s.frames < 1 or s.detect_every < 1 or s.min_face < 1:
         raise UsageError("--frames, --detect-every and --min-face must be at least 1")
     if s.max_pixels < 1 or s.max_seconds < 0 or s.max_memory_mb < 0 or (plan.workers is not None and plan.workers < 1):
@@ -315,9 +319,10 @@ def scan(
     """Scan files and folders (recursively) exactly as ``deepcheck scan`` does, and return the report.
 
     The options have the CLI's defaults and meanings, under their Python names. ``settings`` takes the
-    others: ``min_face_prob``, ``detect_size``, ``detect_every``, ``sampling``, ``device``, ``runtime``, ``max_pixels``,
-    ``min_face``, ``max_seconds``, ``max_memory_mb``, ``c2pa_trust``, ``explain``, ``journal`` (True: the
-    default folder, False: none, or a folder), and for ``engine="ray"``: ``address``, ``ray_actors``,
+    others: ``review_threshold`` (where the ``review`` band starts), ``min_face_prob``, ``detect_size``,
+    ``detect_every``, ``sampling``, ``device``, ``runtime``, ``max_pixels``, ``min_face``, ``max_seconds``,
+    ``max_memory_mb``, ``c2pa_trust``, ``explain``, ``journal`` (True: the default folder, False: none, or a
+    folder), and for ``engine="ray"``: ``address``, ``ray_actors``,
     ``ray_cpus_per_actor``.
 
     ``progress=True`` draws the CLI's bar on stderr; a function is called as ``progress(done, total,
@@ -397,9 +402,19 @@ class Scanner:
 
     @property
     def threshold(self) -> float:
-        """The verdict threshold in use (the option, else the model card's)."""
-        chosen = self._plan.settings.threshold
-        return chosen if chosen is not None else self._card.threshold
+        """The fake threshold in use (the option, else the model card's)."""
+        return self._bands().fake
+
+    @property
+    def review_threshold(self) -> float:
+        """Where the review band starts (the option, else the card's); equal to ``threshold`` when it is empty."""
+        return self._bands().review
+
+    def _bands(self):
+        from deepcheck.model.scoring import bands_for
+
+        s = self._plan.settings
+        return bands_for(self._card, s.threshold, s.review_threshold)
 
     @property
     def settings(self) -> dict[str, Any]:

@@ -51,12 +51,14 @@ def test_json_document_and_exit_code(media_dir, tmp_path):
 
     card = ModelCard.read(MODELS_DIR / f"{DEFAULT_MODEL}.json")  # what changes scores is in the report
     assert (doc["model"]["input_size"], doc["model"]["flip_average"]) == (card.input_size, card.flip_average)
-    threshold = doc["model"]["threshold"]
+    threshold, review = doc["model"]["threshold"], doc["model"]["review_threshold"]
+    assert review == card.review_threshold < threshold == card.threshold  # the card's two thresholds
     flagged = any(f["verdict"] == "fake" for f in doc["files"])
     assert proc.returncode == (1 if flagged else 3), proc.stderr
     for f in doc["files"]:
         if f["score"] is not None:
-            assert f["verdict"] == ("fake" if f["score"] >= threshold else "real")
+            expected = "fake" if f["score"] >= threshold else "review" if f["score"] >= review else "real"
+            assert f["verdict"] == expected
 
 
 def test_formats_agree(media_dir, tmp_path):

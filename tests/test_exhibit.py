@@ -101,23 +101,28 @@ def test_context_frames_box_every_face_at_each_persons_best_frame(json_scan):
     assert "context_frames" not in plain["files"][0]
 
 
-def test_context_frame_draws_boxes_in_threshold_colours(astronaut):
+def test_context_frame_draws_boxes_in_band_colours(astronaut):
     from deepcheck.media.formats import Frame
     from deepcheck.model import explain
+    from deepcheck.model.scoring import Bands
     from deepcheck.reports.results import FaceResult
 
     faces = [
         FaceResult(frame_index=0, box=[181, 62, 268, 172], detection_prob=1.0, score=0.9, person=0),
         FaceResult(frame_index=0, box=[20, 300, 120, 420], detection_prob=1.0, score=0.1, person=1),
+        FaceResult(frame_index=0, box=[380, 300, 480, 420], detection_prob=1.0, score=0.4, person=2),
     ]
-    [frame] = explain.context_frames([Frame(index=0, time_s=None, rgb=astronaut)], faces, threshold=0.5)
-    assert frame["persons"] == [0, 1] and frame["frame_index"] == 0
+    [frame] = explain.context_frames([Frame(index=0, time_s=None, rgb=astronaut)], faces, Bands(fake=0.5, review=0.3))
+    assert frame["persons"] == [0, 1, 2] and frame["frame_index"] == 0
     img = _decode(frame["image"]).astype(int)
     scale = img.shape[0] / astronaut.shape[0]
+    colours = explain.BAND_COLOURS
     left_edge = img[int(120 * scale) : int(160 * scale), int(181 * scale)]  # the person-0 box's left side
-    assert (np.abs(left_edge - explain.OVER_COLOUR) < 60).all(axis=1).mean() > 0.8  # red: over the threshold
+    assert (np.abs(left_edge - colours["fake"]) < 60).all(axis=1).mean() > 0.8  # red: at or over the fake threshold
     left_edge = img[int(350 * scale) : int(400 * scale), int(20 * scale)]
-    assert (np.abs(left_edge - explain.UNDER_COLOUR) < 60).all(axis=1).mean() > 0.8  # green: under it
+    assert (np.abs(left_edge - colours["real"]) < 60).all(axis=1).mean() > 0.8  # green: under both
+    left_edge = img[int(350 * scale) : int(400 * scale), int(380 * scale)]
+    assert (np.abs(left_edge - colours["review"]) < 60).all(axis=1).mean() > 0.8  # orange: the review band
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm, pdftotext) is not installed")
@@ -216,13 +221,26 @@ def test_single_file_gets_a_plain_explanation(json_scan):
     threshold = report.model["threshold"]
     report.files = [video]
     text = " ".join(" ".join(_table(report, 80)).split())
+    review = report.model["review_threshold"]
     person = max(video.persons, key=lambda p: p.score).person
-    over = sum(1 for x in video.faces if x.person == person and x.score >= threshold)
-    sign = "≥" if video.verdict == "fake" else "<"
-    expected = (
-        f"{video.verdict}: score {video.score:.3f} {sign} threshold {threshold:.3f}; "
-        f"person {person} over threshold in {over} of {video.frames_analyzed} sampled frames"
-    )
+    # the scan ran at the card's thresholds: the sentence counts against the one that decided the verdict
+    line = threshold if video.verdict == "fake" else review
+    over = sum(1 for x in video.faces if x.person == person and x.score >= line)
+    head = {
+        "fake": f"fake: score {video.score:.3f} ≥ fake threshold {threshold:.3f}",
+        "review": f"review: score {video.score:.3f} ≥ review threshold {review:.3f}, under the fake threshold "
+        f"{threshold:.3f}",
+        "real": f"real: score {video.score:.3f} < review threshold {review:.3f}",
+    }[video.verdict]
+    which = "fake" if video.verdict == "fake" else "review"
+    if len(video.persons) == 1:
+        expected = f"{head}; person {person} over {which} threshold in {over} of {video.frames_analyzed} sampled frames"
+    else:  # several people: each named with their own band, the worst first
+        order = {"fake": 0, "review": 1, "real": 2}
+        ranked = sorted(video.persons, key=lambda p: (order[p.verdict], -p.score, p.person))
+        named = [f"person {p.person}: {p.verdict} ({p.score:.2f}) in {p.frames} of {video.frames_analyzed} frames"
+                 for p in ranked[:4]]  # fmt: skip
+        expected = "; ".join([head, *named])
     assert expected in text
     broken = next(f for f in ScanReport.from_dict(doc).files if f.status == "error")
     report.files = [broken]

@@ -138,7 +138,7 @@ def test_analyze_always_returns_a_record(case, analyzer):
     if result.status in (STATUS_ERROR, STATUS_SKIPPED):
         assert result.error and result.score is None and result.verdict is None
     if result.status == STATUS_OK:
-        assert 0.0 <= result.score <= 1.0 and result.verdict in {"fake", "real"}
+        assert 0.0 <= result.score <= 1.0 and result.verdict in {"fake", "review", "real"}
     if data:
         assert result.sha256 is not None and result.size_bytes == len(data)
 

@@ -20,7 +20,8 @@ def test_face_photo_box_on_face_and_probability(analyzer, media_dir):
     assert face.detection_prob > 0.95
     assert 0.0 <= face.score <= 1.0
     assert result.score == face.score
-    assert result.verdict == ("fake" if result.score >= analyzer.threshold else "real")
+    t, r = analyzer.threshold, analyzer.review_threshold
+    assert result.verdict == ("fake" if result.score >= t else "review" if result.score >= r else "real")
     assert len(result.sha256) == 64
 
 

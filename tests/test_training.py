@@ -126,18 +126,38 @@ def test_evaluate_writes_metrics_and_plots(tiny_set, tmp_path):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_calibrate_writes_temperature_and_threshold(tiny_set, tmp_path):
+def test_calibrate_writes_temperature_and_both_thresholds(tiny_set, tmp_path):
     from deepcheck.model.classifier import MODELS_DIR
+    from deepcheck.training.metrics import threshold_for_fpr
 
     shutil.copy(MODELS_DIR / "deepcheck-lite0.json", tmp_path / "m.json")
     card = json.loads((tmp_path / "m.json").read_text())
     shutil.copy(MODELS_DIR / card["weights_file"], tmp_path / card["weights_file"])
-    proc = run_cli("calibrate", str(tiny_set), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.25")
+    cmd = ["calibrate", str(tiny_set), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.125"]
+    proc = run_cli(*cmd, "--review-fpr", "0.5")
     assert proc.returncode == 0, proc.stderr
     new = json.loads((tmp_path / "m.json").read_text())
-    assert new["temperature"] > 0 and 0 < new["threshold"] <= 1
-    assert new["metrics"]["calibration"]["fpr_at_threshold"] <= 0.25
+    assert new["temperature"] > 0 and 0 < new["review_threshold"] < new["threshold"] <= 1
+    cal = new["metrics"]["calibration"]
+    assert cal["fpr_at_threshold"] <= 0.125
+    bands = cal["bands"]  # the share of reals and fakes in each band, measured on the calibration set
+    assert (bands["fake_threshold"], bands["review_threshold"]) == (new["threshold"], new["review_threshold"])
+    assert bands["fake"]["fpr"] == cal["fpr_at_threshold"] and bands["review_or_fake"]["fpr"] <= 0.5
+    for key in ("tpr", "fpr"):
+        assert bands["fake"][key] + bands["review"][key] == pytest.approx(bands["review_or_fake"][key])
+        assert bands["review_or_fake"][key] + bands["real"][key] == pytest.approx(1.0)
+    assert "FPR <= 12%" in new["threshold_rule"] and "FPR <= 50%" in new["review_threshold_rule"]
     assert new["sha256"] == card["sha256"]
+    # each threshold is the lowest that holds its rate on these reals, scored as scan scores them
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
+
+    analyzer = Analyzer.create(ScanSettings(model=str(tmp_path / "m.json"), crops=True))
+    reals = np.array([analyzer.analyze(p).score for p in sorted((tiny_set / "real").iterdir())])
+    assert new["threshold"] == pytest.approx(threshold_for_fpr(reals, 0.125), abs=2e-4)
+    assert new["review_threshold"] == pytest.approx(threshold_for_fpr(reals, 0.5), abs=2e-4)
+    assert analyzer.review_threshold == new["review_threshold"]
+    refused = run_cli(*cmd, "--review-fpr", "0.1")  # the review rate must be above the fake one
+    assert refused.returncode == 2 and "--review-fpr" in refused.stderr
 
 
 def test_extract_crops_uses_scan_framing(tmp_path, media_dir):
@@ -192,11 +212,15 @@ def test_calibrate_holds_the_target_on_every_set(tiny_set, tiny_methods, tmp_pat
         for f in sorted((tiny_set / label).iterdir()):
             img = cv2.imread(str(f))
             cv2.imwrite(str(other / label / f"{f.stem}.jpg"), cv2.resize(img, (64, 64)), [cv2.IMWRITE_JPEG_QUALITY, 30])
-    proc = run_cli("calibrate", str(tiny_set), str(other), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.25")
+    proc = run_cli(
+        "calibrate", str(tiny_set), str(other), "--model", str(tmp_path / "m.json"), "--target-fpr", "0.25",
+        "--review-fpr", "0.5",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     cal = json.loads((tmp_path / "m.json").read_text())["metrics"]["calibration"]
     assert len(cal["per_set"]) == 2 and cal["data"] == [str(tiny_set), str(other)]
     assert all(s["fpr_at_threshold"] <= 0.25 for s in cal["per_set"])
+    assert all(s["bands"]["review_or_fake"]["fpr"] <= 0.5 for s in cal["per_set"])
 
 
 def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):

@@ -10,9 +10,13 @@ import typer
 
 from deepcheck._version import __version__
 from deepcheck.cli.common import (
+    FAIL_ON_HELP,
     FormatOption,
     OutputOption,
     PageSizeOption,
+    SortOption,
+    TopOption,
+    check_sort,
     emit,
     exit_code,
     fail,
@@ -61,8 +65,20 @@ def scan(
     output: OutputOption = None,
     page_size: PageSizeOption = "a4",
     threshold: Annotated[
-        Optional[float], typer.Option(help="Verdict threshold on the calibrated score (default: the model card's).")
+        Optional[float],
+        typer.Option(
+            help="Fake threshold on the calibrated score: at or above it a file is fake (default: the card's)."
+        ),
     ] = None,
+    review_threshold: Annotated[
+        Optional[float],
+        typer.Option(
+            help="Review threshold: from it up to the fake threshold a file needs review (default: the model card's; "
+            "a card without one has no review band)."
+        ),
+    ] = None,
+    sort: SortOption = "scan",
+    top: TopOption = None,
     frames: Annotated[int, typer.Option(help="Frames sampled evenly from each video.")] = 32,
     model: Annotated[str, typer.Option(help="Model name in models/, or a card/weights path.")] = "deepcheck-lite0",
     crops: Annotated[bool, typer.Option("--crops", help="Inputs are face crops: skip face detection.")] = False,
@@ -117,7 +133,7 @@ def scan(
         bool, typer.Option("--verbose", "-v", help="Per-face rows and full messages under the table.")
     ] = False,
     exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when fakes are flagged or files fail.")
+        bool, typer.Option("--exit-zero", help="Exit 0 even when files are flagged (--fail-on) or fail.")
     ] = False,
     explain: Annotated[
         bool,
@@ -143,10 +159,7 @@ def scan(
         Optional[Path],
         typer.Option(help="PEM file of trusted C2PA signer anchors (default: none, signers unverified)."),
     ] = None,
-    fail_on: Annotated[
-        str,
-        typer.Option(help="Comma-separated: what sets exit code 1 (fake and/or provenance finding codes)."),
-    ] = "fake",
+    fail_on: Annotated[str, typer.Option(help=FAIL_ON_HELP)] = "fake",
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck import api
@@ -160,10 +173,12 @@ def scan(
     if page_size not in PAGE_SIZES:
         fail(f"unknown --page-size {page_size!r}; choose {' or '.join(PAGE_SIZES)}")
     failing = parse_fail_on(fail_on)
+    check_sort(sort)
     try:
         plan = api.plan_scan(
             frames=frames,
             threshold=threshold,
+            review_threshold=review_threshold,
             model=model,
             crops=crops,
             workers=workers,
@@ -208,7 +223,9 @@ def scan(
         report = api.execute(roots, plan, progress=not quiet, log=_notes_to(err, quiet), before_analysis=hash_inputs)
     except (api.UsageError, ModelError, EngineError, WorkerError) as exc:
         fail(str(exc))
-    written = emit(report, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
+    written = emit(
+        report, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size, sort=sort, top=top, fail_on=failing
+    )
     if manifest is not None:
         _write_manifest(manifest, report, hashed.get("inputs"), written, err, quiet)
     raise typer.Exit(0 if exit_zero else exit_code(report, failing))

@@ -167,32 +167,51 @@ def calibrate(
         str, typer.Option(help="Model name in models/, or a card path. Its card is updated.")
     ] = "deepcheck-lite0",
     target_fpr: Annotated[
-        float, typer.Option(help="Highest false-positive rate on real faces for the threshold.")
-    ] = 0.05,
+        float, typer.Option(help="Highest false-positive rate on real faces for the fake threshold.")
+    ] = 0.01,
+    review_fpr: Annotated[
+        float,
+        typer.Option(
+            help="Highest false-positive rate on real faces for the review threshold (above --target-fpr; "
+            "0: no review band)."
+        ),
+    ] = 0.10,
 ) -> None:
-    """Fit temperature scaling and pick the threshold for a target FPR; writes them into the model card.
+    """Fit temperature scaling and pick the fake and review thresholds for target FPRs; writes them into the card.
 
-    With several sets, the threshold keeps the FPR at or under the target on each set.
+    With several sets, each threshold keeps the FPR at or under its target on each set. The card also gets
+    the share of fakes and reals in each verdict band, per set.
     """
     from deepcheck.model.card import ModelCard
     from deepcheck.model.classifier import ModelError, load_model, resolve_card_path
+    from deepcheck.model.runtime import tune_for_inference
     from deepcheck.training import calibration
     from deepcheck.training.datasets import list_labelled
 
+    tune_for_inference()  # glibc's allocator otherwise spends most of the time in page faults (MEASURED.md)
+    if not 0 < target_fpr < 1 or not (review_fpr == 0 or target_fpr < review_fpr < 1):
+        fail("--target-fpr must be between 0 and 1, and --review-fpr 0 or between --target-fpr and 1")
     try:
         sets = [list_labelled(d) for d in data]
         card_path = resolve_card_path(model)
         classifier = load_model(model)
     except (ValueError, OSError, ModelError) as exc:
         fail(str(exc))
-    result = calibration.fit(classifier, sets, target_fpr)
+    result = calibration.fit(classifier, sets, target_fpr, review_fpr or None)
     card = ModelCard.read(card_path)
     card.temperature = round(result.temperature, 4)
     card.threshold = result.threshold
     names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, sets))
     card.threshold_rule = (
-        f"lowest threshold with FPR <= {target_fpr:.0%} on the real crops of each of: {names}; "
+        f"fake: lowest threshold with FPR <= {target_fpr:.0%} on the real crops of each of: {names}; "
         "temperature fitted on the same crops, pooled"
+    )
+    card.review_threshold = result.review_threshold
+    card.review_threshold_rule = (
+        ""
+        if result.review_threshold is None
+        else f"review: lowest threshold with FPR <= {review_fpr:.0%} on the real crops of each of: {names}; "
+        "a score from it up to the fake threshold is 'review'"
     )
     card.metrics["calibration"] = {
         "data": [str(d) for d in data],
@@ -200,9 +219,14 @@ def calibrate(
         **result.metrics,
     }
     card.write(card_path)
+    bands = result.metrics.get("bands")
+    review = "" if not bands else (
+        f"; review threshold {card.review_threshold} (review or fake: FPR {bands['review_or_fake']['fpr']:.4f}, "
+        f"TPR {bands['review_or_fake']['tpr']:.4f})"
+    )  # fmt: skip
     typer.echo(
-        f"temperature {card.temperature}, threshold {card.threshold} "
-        f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}) "
+        f"temperature {card.temperature}, fake threshold {card.threshold} "
+        f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}){review} "
         f"→ {card_path}"
     )
 

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from deepcheck.cli.common import FormatOption, OutputOption, PageSizeOption
+from deepcheck.cli.common import FAIL_ON_HELP, FormatOption, OutputOption, PageSizeOption, SortOption, TopOption
 
 
 def load_scan(path: Path):
@@ -49,11 +49,19 @@ def report(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Per-face rows and full messages under the table.")
     ] = False,
+    sort: SortOption = "scan",
+    top: TopOption = None,
+    fail_on: Annotated[str, typer.Option(help=FAIL_ON_HELP + " Here it only shapes JUnit's failures.")] = "fake",
 ) -> None:
-    """Re-render a saved scan in another format, without re-analysing (exit 0, or 2 on a usage error)."""
-    from deepcheck.cli.common import emit, fail, stderr_console
+    """Re-render a saved scan in another format, without re-analysing (exit 0, or 2 on a usage error).
+
+    Verdicts are read as the scan wrote them: a scan saved before the review band re-renders as fake/real.
+    """
+    from deepcheck.cli.common import check_sort, emit, fail, parse_fail_on, stderr_console
     from deepcheck.reports.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
 
+    failing = parse_fail_on(fail_on)
+    check_sort(sort)
     if fmt != "table" and fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}; choose from table, {', '.join(FORMATS)}")
     if page_size not in PAGE_SIZES:
@@ -71,7 +79,18 @@ def report(
     if fmt in PICTURE_FORMATS and not quiet and scan.files and not pictures:
         err.print(f"note: this scan holds no face images (saved without --explain); the {fmt} lists scores only")
     try:
-        written = emit(scan, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size)
+        written = emit(
+            scan,
+            fmt,
+            output,
+            err,
+            quiet=quiet,
+            verbose=verbose,
+            page_size=page_size,
+            sort=sort,
+            top=top,
+            fail_on=failing,
+        )
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     if manifest is not None:

@@ -42,9 +42,13 @@ class ModelCard:
     onnx_sha256: str = ""
     onnx_check: dict[str, Any] = field(default_factory=dict)  # how far ONNX was from PyTorch at export
     framing: Framing = field(default_factory=Framing)
-    threshold: float = 0.5
+    threshold: float = 0.5  # the fake threshold: a score at or above it is "fake"
     temperature: float = 1.0
     threshold_rule: str = "default 0.5 (uncalibrated)"
+    # From here up to `threshold` a file is "review". None (cards from before verdict bands): the review band is
+    # empty, so verdicts stay fake/real as the card was measured; `scan --review-threshold` can still open one.
+    review_threshold: float | None = None
+    review_threshold_rule: str = ""
     pixel_scale: str = "0-255 RGB; x = (pixel - mean) / std"
     flip_average: bool = False  # score = mean logit of the crop and its mirror image (chosen on validation data)
     training: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,7 @@ import base64
 import cv2
 import numpy as np
 
+from deepcheck.model.scoring import Bands
 from deepcheck.reports.results import FaceResult
 
 THUMB_SIZE = 112  # px, square
@@ -29,7 +30,8 @@ HEATMAP_SIZE = 224  # px, square
 HEATMAP_TOP = 3  # faces per file that get a heatmap (the highest scores)
 OVERLAY_ALPHA = 0.45
 CONTEXT_SIZE = 480  # px, long side of a context frame
-OVER_COLOUR, UNDER_COLOUR = (220, 40, 30), (40, 170, 80)  # RGB: at/over the threshold, under it
+# RGB box colours by the face's band: fake, review, real (the reports' badge colours)
+BAND_COLOURS = {"fake": (220, 40, 30), "review": (211, 84, 0), "real": (40, 170, 80)}
 
 
 def _jpeg_uri(rgb: np.ndarray, quality: int) -> str:
@@ -46,14 +48,14 @@ def jpeg_data_uri(rgb: np.ndarray, size: int, quality: int = 82) -> str:
     return _jpeg_uri(small, quality)
 
 
-def draw_context(rgb: np.ndarray, faces: list[FaceResult], threshold: float, size: int = CONTEXT_SIZE) -> np.ndarray:
-    """The frame shrunk to ``size`` on its long side, each face boxed and labelled "P<person> <score>"."""
+def draw_context(rgb: np.ndarray, faces: list[FaceResult], bands: Bands, size: int = CONTEXT_SIZE) -> np.ndarray:
+    """The frame shrunk to ``size`` on its long side, each face boxed in its band colour and labelled "P<n> <score>"."""
     h, w = rgb.shape[:2]
     scale = min(1.0, size / max(h, w))
     out = cv2.resize(np.ascontiguousarray(rgb), (max(1, round(w * scale)), max(1, round(h * scale))),
                      interpolation=cv2.INTER_AREA)  # fmt: skip
     for face in sorted(faces, key=lambda f: f.score):  # the highest score drawn last, on top
-        colour = OVER_COLOUR if face.score >= threshold else UNDER_COLOUR
+        colour = BAND_COLOURS[bands.verdict(face.score)]
         x1, y1, x2, y2 = (round(v * scale) for v in face.box)
         cv2.rectangle(out, (x1, y1), (x2, y2), colour, 2)
         label = f"P{face.person} {face.score:.3f}"
@@ -64,7 +66,7 @@ def draw_context(rgb: np.ndarray, faces: list[FaceResult], threshold: float, siz
     return out
 
 
-def context_frames(frames: list, faces: list[FaceResult], threshold: float) -> list[dict]:
+def context_frames(frames: list, faces: list[FaceResult], bands: Bands) -> list[dict]:
     """For each person, the frame where it scored highest (shared when persons peak together), drawn.
 
     ``frames`` are the decoded frames (``.index``, ``.time_s``, ``.rgb``); ``faces`` carry person ids.
@@ -82,7 +84,7 @@ def context_frames(frames: list, faces: list[FaceResult], threshold: float) -> l
         frame = rgb_of.get(index)
         if frame is None:
             continue
-        drawn = draw_context(frame.rgb, [x for x in faces if x.frame_index == index], threshold)
+        drawn = draw_context(frame.rgb, [x for x in faces if x.frame_index == index], bands)
         out.append({"frame_index": index, "time_s": frame.time_s, "persons": persons, "image": _jpeg_uri(drawn, 80)})
     return out
 

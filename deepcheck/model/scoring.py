@@ -8,13 +8,22 @@
   ``MIN_PERSON_SHARE`` of the frames with faces (so a one-frame false
   detection cannot decide a video), falling back to all persons.
 Images are one frame, so a file score is simply the highest face score.
+
+A score becomes a verdict through :class:`Bands`: ``fake`` at or above the fake
+threshold, ``review`` from the review threshold up to it, ``real`` below.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from deepcheck.reports.results import FaceResult, PersonResult
+from deepcheck.reports.results import VERDICT_FAKE, VERDICT_REAL, VERDICT_REVIEW, FaceResult, PersonResult
+
+if TYPE_CHECKING:
+    from deepcheck.model.card import ModelCard
 
 MIN_PERSON_SHARE = 0.25
 LINK_DISTANCE = 1.0
@@ -115,7 +124,45 @@ def file_score(persons: list[PersonResult]) -> float | None:
     return float(max(p.score for p in (steady or persons)))
 
 
-def verdict(score: float | None, threshold: float) -> str | None:
-    if score is None:
-        return None
-    return "fake" if score >= threshold else "real"
+@dataclass(frozen=True)
+class Bands:
+    """The two thresholds a verdict is read against; ``review == fake`` means an empty review band."""
+
+    fake: float
+    review: float
+
+    def verdict(self, score: float | None) -> str | None:
+        """fake, review or real for a score; None when there is no score (no face, error)."""
+        if score is None:
+            return None
+        if score >= self.fake:
+            return VERDICT_FAKE
+        return VERDICT_REVIEW if score >= self.review else VERDICT_REAL
+
+    @property
+    def has_review(self) -> bool:
+        return self.review < self.fake
+
+
+def bands_for(card: ModelCard, threshold: float | None = None, review_threshold: float | None = None) -> Bands:
+    """The bands a scan uses: the options where given, else the card's.
+
+    A card without a review threshold (written before bands existed) gives an empty review band rather
+    than an invented one: its threshold was measured for two verdicts. A fake threshold set below the
+    review threshold empties the review band too (everything from it up is fake).
+    """
+    fake = card.threshold if threshold is None else threshold
+    review = card.review_threshold if review_threshold is None else review_threshold
+    return Bands(fake=fake, review=fake if review is None else min(review, fake))
+
+
+def band_persons(persons: list[PersonResult], bands: Bands) -> None:
+    """Give each person the verdict of its own score, so the report can say who needs a look."""
+    for p in persons:
+        p.verdict = bands.verdict(p.score)
+
+
+def verdict(score: float | None, threshold: float, review_threshold: float | None = None) -> str | None:
+    """The verdict of ``score`` for a fake threshold and an optional review threshold (None: no review band)."""
+    review = threshold if review_threshold is None else min(review_threshold, threshold)
+    return Bands(threshold, review).verdict(score)

@@ -84,7 +84,7 @@ def build_manifest(report: ScanReport, inputs: list[dict[str, Any]], reports: li
     return {
         "schema": SCHEMA,
         "tool": report.tool,
-        "model": {k: report.model.get(k) for k in ("name", "architecture", "sha256", "threshold")},
+        "model": {k: report.model.get(k) for k in ("name", "architecture", "sha256", "threshold", "review_threshold")},
         "settings": report.settings,
         "started": report.started,
         "finished": report.finished,

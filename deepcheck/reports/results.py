@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     import pandas
 
 STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED = "ok", "no_face", "error", "skipped"
+# The three verdicts, worst first: ``fake`` at or above the model card's fake threshold, ``review`` from its
+# lower review threshold up to that, ``real`` below both (deepcheck/model/scoring.py decides, writers only read).
+VERDICT_FAKE, VERDICT_REVIEW, VERDICT_REAL = "fake", "review", "real"
+VERDICTS = (VERDICT_FAKE, VERDICT_REVIEW, VERDICT_REAL)
 
 
 @dataclass
@@ -29,12 +33,17 @@ class FaceResult:
 
 @dataclass
 class PersonResult:
-    """A face tracked across frames; its score is the mean of its face scores."""
+    """A face tracked across frames; its score is the mean of its face scores.
+
+    ``verdict`` is the band of this person's own score, so a video with several people can say which of
+    them needs a look; None in scans saved before verdict bands existed.
+    """
 
     person: int
     frames: int
     score: float
     max_score: float
+    verdict: str | None = None
 
 
 @dataclass
@@ -48,7 +57,7 @@ class FileResult:
     media_type: str | None = None  # image | video | None when unknown
     status: str = STATUS_OK
     score: float | None = None
-    verdict: str | None = None  # fake | real | None
+    verdict: str | None = None  # fake | review | real | None
     error: str | None = None
     sha256: str | None = None
     size_bytes: int | None = None
@@ -107,11 +116,12 @@ class ScanReport:
     files: list[FileResult] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
-        """Files in all, then by verdict (fake, real) and by status (no_face, skipped, error)."""
+        """Files in all, then by verdict (fake, review, real) and by status (no_face, skipped, error)."""
         counts = {
             "files": len(self.files),
-            "fake": 0,
-            "real": 0,
+            VERDICT_FAKE: 0,
+            VERDICT_REVIEW: 0,
+            VERDICT_REAL: 0,
             STATUS_OK: 0,
             STATUS_NO_FACE: 0,
             STATUS_ERROR: 0,
@@ -119,7 +129,7 @@ class ScanReport:
         }
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
-            if f.verdict:
+            if f.verdict in VERDICTS:  # a hand-edited saved scan may hold anything
                 counts[f.verdict] += 1
         return counts
 
@@ -158,11 +168,17 @@ class ScanReport:
 
         return files_frame(self)
 
-    def write(self, path: str | Path, format: str = "html") -> Path:
-        """Write the report in any ``--format`` but table (html, pdf, json, jsonl, csv, junit, sarif), atomically."""
+    def write(
+        self, path: str | Path, format: str = "html", *, sort: str = "scan", fail_on: tuple[str, ...] = ("fake",)
+    ) -> Path:
+        """Write the report in any ``--format`` but table (html, pdf, json, jsonl, csv, junit, sarif), atomically.
+
+        ``sort="risk"`` orders the CSV rows and the HTML index as a worklist; ``fail_on`` is ``--fail-on``
+        for JUnit (with ``"review"`` in it, files to review are failures).
+        """
         from deepcheck.reports.writers import write_report
 
-        return write_report(self, Path(path), format)
+        return write_report(self, Path(path), format, sort=sort, fail_on=fail_on)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanReport:

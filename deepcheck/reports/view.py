@@ -1,11 +1,15 @@
 """What a report shows, worked out once for every human-readable writer (table, HTML, PDF).
 
 A :class:`ReportView` is plain data built from a finished :class:`ScanReport`:
-the files in findings order (flagged, then those that could not be analysed,
-then the rest), each with its path relative to the common root of the inputs,
-its strongest face, how many sampled frames crossed the threshold, and one
-plain-language sentence. Numbers are rounded for reading here; the full values
-stay in the JSON. Writers lay this out and compute nothing themselves.
+the files in risk order (flagged fake, needs review, could not be analysed,
+then the rest; each band by score, deepcheck/reports/triage.py), each with its
+path relative to the common root of the inputs, its strongest face, how many
+sampled frames crossed the thresholds, and one plain-language sentence that
+names the band and, in a video with several people, each person's band.
+Numbers are rounded for reading here; the full values stay in the JSON.
+Writers lay this out and compute nothing themselves. The verdicts are read as
+the scan wrote them: a scan saved before verdict bands has no review threshold,
+and reads as it did then.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from deepcheck.provenance.findings import CODES, NO_PROVENANCE
 from deepcheck.reports.results import (
     STATUS_ERROR,
     STATUS_NO_FACE,
-    STATUS_OK,
     STATUS_SKIPPED,
+    VERDICT_FAKE,
+    VERDICT_REAL,
+    VERDICT_REVIEW,
+    VERDICTS,
     FaceResult,
     FileResult,
+    PersonResult,
     ScanReport,
 )
+from deepcheck.reports.triage import RISK_ORDER, SORTS, category, risk_positions
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -33,14 +42,18 @@ C2PA_STATES = {
     "invalid": "INVALID: changed after signing, or a damaged manifest",
 }
 
+# Risk order (deepcheck/reports/triage.py), with the words the reports use for each.
 CATEGORIES = [
-    ("fake", "flagged fake"),
-    ("real", "not flagged"),
-    (STATUS_NO_FACE, "no face found"),
+    (VERDICT_FAKE, "flagged fake"),
+    (VERDICT_REVIEW, "needs review"),
     (STATUS_ERROR, "could not analyse"),
+    (VERDICT_REAL, "not flagged"),
+    (STATUS_NO_FACE, "no face found"),
     (STATUS_SKIPPED, "skipped"),
 ]
+assert [k for k, _ in CATEGORIES] == list(RISK_ORDER)
 LABELS = dict(CATEGORIES)
+MAX_PERSONS = 4  # persons named in a video's sentence; the faces table lists them all
 CAVEAT = (
     "Scores are the model's estimated probability that a face was manipulated: an aid for a reviewer, not proof. "
     "A detector can be wrong in both directions; confirm findings by other means."
@@ -64,13 +77,6 @@ def score_text(score: float | None) -> str:
     return "—" if score is None else f"{score:.3f}"
 
 
-def category(f: FileResult) -> str:
-    """One of CATEGORIES' keys: the verdict when there is one, else the status."""
-    if f.status == STATUS_OK and f.verdict in ("fake", "real"):
-        return f.verdict
-    return f.status if f.status in (STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED) else STATUS_ERROR
-
-
 @dataclass
 class FileView:
     """One file as the reader sees it."""
@@ -83,15 +89,17 @@ class FileView:
     score: str  # rounded for reading
     strongest: FaceResult | None  # the highest-scoring face
     person: int | None  # the person whose score decided the file
-    frames_over: int | None  # sampled frames whose highest face score reached the threshold
+    frames_over: int | None  # sampled frames whose highest face score reached the fake threshold
     frames_sampled: int | None  # sampled frames (videos) or 1 (photos)
-    over_text: str  # frames_over in words ("" when there were no faces)
+    over_text: str  # frames over the thresholds in words ("" when there were no faces)
     explanation: str  # one plain sentence: why this verdict or status
     message: str | None  # the error or skip reason, full text
     context_frames: list[dict] = field(default_factory=list)  # those that show the deciding person first
     findings: list[tuple[str, str, str]] = field(default_factory=list)  # provenance: (code, severity, sentence)
     c2pa_state: str | None = None  # the C2PA validation state in words, when the file has Content Credentials
     seconds: float | None = None  # analysis time, rounded for reading
+    frames_review: int | None = None  # sampled frames at or over the review threshold (None: no review band)
+    risk: int = 0  # place in the worklist (risk order), 0 first
 
 
 @dataclass
@@ -100,9 +108,9 @@ class ReportView:
 
     report: ScanReport
     root: str  # the common folder of the inputs ("" when they share none)
-    threshold: float | None
-    counts: list[tuple[str, str, int]]  # (category key, label, count)
-    files: list[FileView]  # findings order: flagged, could not analyse, the rest
+    threshold: float | None  # the fake threshold
+    counts: list[tuple[str, str, int]]  # (category key, label, count), in risk order
+    files: list[FileView]  # risk order: fake, review, could not analyse, real, no face, skipped; bands by score
     scan_id: str
     data_sha256: str  # SHA-256 of the scan's JSON document, as `-f json` writes it
     model_rows: list[tuple[str, Any]]
@@ -111,13 +119,19 @@ class ReportView:
     settings_rows: list[tuple[str, Any]]
     limitations: list[str]
     finding_counts: list[tuple[str, int]] = field(default_factory=list)  # files per finding code; [] when unread
+    review_threshold: float | None = None  # where "review" starts; None: no review band (or a scan from before)
+    sort: str = "scan"  # the index's order: scan (as listed) or risk (the worklist)
 
     def of(self, cat: str) -> list[FileView]:
         return [v for v in self.files if v.category == cat]
 
     @property
     def flagged(self) -> list[FileView]:
-        return self.of("fake")
+        return self.of(VERDICT_FAKE)
+
+    @property
+    def review(self) -> list[FileView]:
+        return self.of(VERDICT_REVIEW)
 
     @property
     def failed(self) -> list[FileView]:
@@ -125,7 +139,12 @@ class ReportView:
 
     @property
     def remaining(self) -> list[FileView]:
-        return [v for v in self.files if v.category not in ("fake", STATUS_ERROR)]
+        return [v for v in self.files if v.category not in (VERDICT_FAKE, VERDICT_REVIEW, STATUS_ERROR)]
+
+    @property
+    def indexed(self) -> list[FileView]:
+        """Every file in the index's order: as scanned, or the worklist (``--sort risk``)."""
+        return self.files if self.sort == "risk" else sorted(self.files, key=lambda v: v.index)
 
     @property
     def notable_provenance(self) -> bool:
@@ -159,17 +178,48 @@ def _deciding_person(f: FileResult) -> int | None:
     return min(f.persons, key=lambda p: (abs(p.score - f.score), -p.frames)).person
 
 
-def _explanation(f: FileResult, cat: str, threshold: float | None, person: int | None) -> str:
+def _head(cat: str, score: float, threshold: float, review: float | None) -> str:
+    """The verdict against the threshold that decided it ("review: score 0.712 ≥ review threshold 0.850, ...")."""
+    if review is None and cat != VERDICT_REVIEW:  # no review band: the sentence scans have always had
+        return f"{cat}: score {score:.3f} {'≥' if cat == VERDICT_FAKE else '<'} threshold {threshold:.3f}"
+    if cat == VERDICT_FAKE:
+        return f"fake: score {score:.3f} ≥ fake threshold {threshold:.3f}"
+    if cat == VERDICT_REVIEW:
+        low = "" if review is None else f" ≥ review threshold {review:.3f},"
+        return f"review: score {score:.3f}{low} under the fake threshold {threshold:.3f}"
+    return f"real: score {score:.3f} < review threshold {review:.3f}"
+
+
+def _persons_text(persons: list[PersonResult], sampled: int) -> str:
+    """Each person's band, the worst first: "person 1: review (0.71) in 9 of 32 frames" (frames seen in)."""
+    ranked = sorted(persons, key=lambda p: (RISK_ORDER.index(p.verdict), -p.score, p.person))
+    parts = [f"person {p.person}: {p.verdict} ({p.score:.2f}) in {p.frames} of {sampled} frames" for p in ranked]
+    more = len(parts) - MAX_PERSONS
+    return "; ".join(
+        parts[:MAX_PERSONS] + ([f"{more} more {'person' if more == 1 else 'persons'}"] if more > 0 else [])
+    )
+
+
+def _explanation(f: FileResult, cat: str, threshold: float | None, review: float | None, person: int | None) -> str:
     sampled = f.frames_analyzed
-    if cat in ("fake", "real") and f.score is not None and threshold is not None:
-        sign = "≥" if cat == "fake" else "<"
-        head = f"{cat}: score {f.score:.3f} {sign} threshold {threshold:.3f}"
+    if cat in VERDICTS and f.score is not None and threshold is not None:
+        head = _head(cat, f.score, threshold, review)
+        # the threshold the sentence counts against: the one that decided a fake, else where review starts
+        line = threshold if cat == VERDICT_FAKE or review is None else review
+        which = "" if review is None else ("fake " if cat == VERDICT_FAKE else "review ")
         if f.media_type == "video" and person is not None and sampled:
-            mine = sum(1 for x in f.faces if x.person == person and x.score >= threshold)
-            return f"{head}; person {person} over threshold in {mine} of {sampled} sampled frames"
+            banded = len(f.persons) > 1 and all(p.verdict in VERDICTS for p in f.persons)
+            if banded:  # several people: say who is in which band
+                return f"{head}; {_persons_text(f.persons, sampled)}"
+            mine = sum(1 for x in f.faces if x.person == person and x.score >= line)
+            return f"{head}; person {person} over {which or ''}threshold in {mine} of {sampled} sampled frames"
         faces = len(f.faces)
-        over_faces = sum(1 for x in f.faces if x.score >= threshold)
-        return f"{head}; {faces} face{'' if faces == 1 else 's'} found, {over_faces} over the threshold"
+        found = f"{faces} face{'' if faces == 1 else 's'} found"
+        if review is None:
+            return f"{head}; {found}, {sum(1 for x in f.faces if x.score >= threshold)} over the threshold"
+        n_fake = sum(1 for x in f.faces if x.score >= threshold)
+        n_review = sum(1 for x in f.faces if review <= x.score < threshold)
+        return f"{head}; {found}: {n_fake} at or over the fake threshold, {n_review} in the review band"
     if cat == STATUS_NO_FACE:
         where = f" in {sampled} sampled frames" if sampled else ""
         return f"no face found{where}: no verdict"
@@ -180,12 +230,16 @@ def _explanation(f: FileResult, cat: str, threshold: float | None, person: int |
     return LABELS.get(cat, cat)
 
 
-def _over_text(f: FileResult, over: int | None, sampled: int | None) -> str:
+def _over_text(f: FileResult, over: int | None, sampled: int | None, over_review: int | None) -> str:
     if over is None or not sampled:
         return ""
     if f.media_type == "video":
-        return f"{over} of {sampled} sampled frames at or over the threshold"
-    return "at or over the threshold" if over else "under the threshold"
+        if over_review is None:
+            return f"{over} of {sampled} sampled frames at or over the threshold"
+        return f"{over} of {sampled} sampled frames at or over the fake threshold, {over_review} over the review one"
+    if over_review is None:
+        return "at or over the threshold" if over else "under the threshold"
+    return "at or over the fake threshold" if over else "in the review band" if over_review else "under both thresholds"
 
 
 def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
@@ -198,14 +252,19 @@ def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
     return rows, None if state is None else C2PA_STATES.get(state, str(state))
 
 
-def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> FileView:
+def _frames_over(f: FileResult, line: float) -> int:
+    return sum(1 for p in f.frame_scores if isinstance(p.get("score"), (int, float)) and p["score"] >= line)
+
+
+def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review: float | None) -> FileView:
     cat = category(f)
     strongest = max(f.faces, key=lambda x: x.score) if f.faces else None
     person = _deciding_person(f)
-    over = sampled = None
+    over = sampled = over_review = None
     if f.faces and threshold is not None:
         sampled = f.frames_analyzed if f.media_type == "video" and f.frames_analyzed else 1
-        over = sum(1 for p in f.frame_scores if isinstance(p.get("score"), (int, float)) and p["score"] >= threshold)
+        over = _frames_over(f, threshold)
+        over_review = None if review is None else _frames_over(f, review)
     frames = [c for c in f.context_frames if isinstance(c, dict)]
     frames.sort(key=lambda c: person not in (c.get("persons") or []))  # the deciding person's frame first
     findings, c2pa_state = _findings(f)
@@ -220,13 +279,34 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> Fil
         person=person,
         frames_over=over,
         frames_sampled=sampled,
-        over_text=_over_text(f, over, sampled),
-        explanation=_explanation(f, cat, threshold, person),
+        over_text=_over_text(f, over, sampled, over_review),
+        explanation=_explanation(f, cat, threshold, review, person),
         message=f.error,
         context_frames=frames,
         findings=findings,
         c2pa_state=c2pa_state,
         seconds=readable(float(f.seconds)) if isinstance(f.seconds, (int, float)) else None,
+        frames_review=over_review,
+    )
+
+
+def band_rule(view: ReportView) -> str:
+    """What the bands mean, with the thresholds this scan used (the HTML and the PDF say the same)."""
+    fake = "—" if view.threshold is None else f"{view.threshold:.3f}"
+    if view.review_threshold is None:
+        return f"A file is flagged fake when its score reaches the threshold ({fake}). "
+    return (
+        f"A file is flagged fake when its score reaches the fake threshold ({fake}), and needs review when it "
+        f"reaches the review threshold ({view.review_threshold:.3f}) but not the fake one: the model is unsure. "
+        "The model card's measured rates say how often each band holds fakes and real faces. "
+    )
+
+
+def rest_note(view: ReportView) -> str:
+    """What the rest of the files are, in a sentence under their heading (HTML and PDF)."""
+    under = "under the review threshold" if view.review_threshold is not None else "under the threshold"
+    return (
+        f"Not flagged ({under}), or without a verdict (no face, skipped). Not flagged does not mean verified genuine."
     )
 
 
@@ -246,24 +326,37 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, readable(data))]
 
 
-def build(report: ScanReport) -> ReportView:
-    """The view every human-readable writer lays out."""
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def build(report: ScanReport, sort: str = "scan") -> ReportView:
+    """The view every human-readable writer lays out; ``sort`` orders the index (scan or risk)."""
     from deepcheck.reports.writers.machine import to_json
 
-    threshold = report.model.get("threshold")
-    threshold = float(threshold) if isinstance(threshold, (int, float)) else None
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; choose {' or '.join(SORTS)}")
+    threshold = _number(report.model.get("threshold"))
+    review = _number(report.model.get("review_threshold"))
+    if threshold is None or review is None or review >= threshold:
+        review = None  # no review band: a scan from before bands, or one run with an empty band
     root = common_root([f.path for f in report.files])
-    views = [_file_view(i, f, root, threshold) for i, f in enumerate(report.files)]
-    order = {"fake": 0, STATUS_ERROR: 1}
-    views.sort(key=lambda v: (order.get(v.category, 2), v.index))
+    views = [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
+    views = [views[i] for i in risk_positions(report.files)]
+    for rank, v in enumerate(views):
+        v.risk = rank
     counts = [(k, label, sum(1 for v in views if v.category == k)) for k, label in CATEGORIES]
     m, tool = report.model, report.tool
     model_rows = [
         ("name", m.get("name")),
         ("architecture", m.get("architecture")),
         ("weights SHA-256", m.get("sha256")),
-        ("verdict threshold", readable(m.get("threshold"))),
-        ("model card threshold", readable(m.get("card_threshold"))),
+        ("fake threshold", readable(m.get("threshold"))),
+        ("review threshold", readable(m.get("review_threshold"))),
+        ("model card fake threshold", readable(m.get("card_threshold"))),
+        ("model card review threshold", readable(m.get("card_review_threshold"))),
+        ("fake threshold rule", m.get("threshold_rule")),
+        ("review threshold rule", m.get("review_threshold_rule")),
         ("calibration temperature", readable(m.get("temperature"))),
         ("input size (px)", m.get("input_size")),
         ("mirror averaging", {True: "yes", False: "no"}.get(m.get("flip_average"), "–")),
@@ -292,6 +385,8 @@ def build(report: ScanReport) -> ReportView:
         settings_rows=flatten(report.settings or {}),
         limitations=[str(x) for x in (m.get("limitations") or [])],
         finding_counts=_finding_counts(report),
+        review_threshold=review,
+        sort=sort,
     )
 
 

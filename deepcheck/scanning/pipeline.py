@@ -56,7 +56,9 @@ class Analyzer:
         self.settings = settings
         self.classifier = classifier
         self.detector = detector
-        self.threshold = settings.threshold if settings.threshold is not None else classifier.card.threshold
+        self.bands = scoring.bands_for(classifier.card, settings.threshold, settings.review_threshold)
+        self.threshold = self.bands.fake  # the fake threshold (the option, else the card's)
+        self.review_threshold = self.bands.review  # equal to threshold when the review band is empty
         # told each stage as it starts (hashing, decoding, detecting faces, classifying), so that a
         # supervisor can say what a worker was doing when it died (deepcheck/scanning/worker_process.py)
         self.on_stage: Callable[[str, FileResult], None] | None = None
@@ -229,12 +231,13 @@ class Analyzer:
         ]
         scoring.assign_persons(result.faces)
         result.persons = scoring.persons_of(result.faces)
+        scoring.band_persons(result.persons, self.bands)
         result.frame_scores = scoring.frame_scores(result.faces)
         result.score = round(scoring.file_score(result.persons), 5)
-        result.verdict = scoring.verdict(result.score, self.threshold)
+        result.verdict = self.bands.verdict(result.score)
         result.status = STATUS_OK
         if self.settings.explain:
-            _explain(self.classifier, crops, frames, result, self.threshold)
+            _explain(self.classifier, crops, frames, result, self.bands)
 
 
 @dataclass
@@ -278,7 +281,9 @@ def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:
     result.status, result.error = STATUS_SKIPPED, "a directory, not a file"
 
 
-def _explain(classifier: Classifier, crops: list, frames: list[Frame], result: FileResult, threshold: float) -> None:
+def _explain(
+    classifier: Classifier, crops: list, frames: list[Frame], result: FileResult, bands: scoring.Bands
+) -> None:
     """Thumbnails, heatmaps and context frames are a presentation aid: if they fail, the scores still stand."""
     from deepcheck.model import explain
 
@@ -287,7 +292,7 @@ def _explain(classifier: Classifier, crops: list, frames: list[Frame], result: F
             explain.attach(classifier, crops, result.faces)
         except ModelError as exc:  # an install without the [train] extra: thumbnails and frames, no heatmaps
             result.media["note_explain"] = f"no heatmaps: {exc}"
-        result.context_frames = explain.context_frames(frames, result.faces, threshold)
+        result.context_frames = explain.context_frames(frames, result.faces, bands)
     except Exception as exc:  # never let a picture cost the file its verdict
         result.media["note_explain"] = f"explanation images could not be made: {type(exc).__name__}: {exc}"
 

@@ -28,7 +28,9 @@ def report_header(settings: ScanSettings, card: ModelCard, runtime: str, runtime
     import sys
 
     from deepcheck._version import __version__
+    from deepcheck.model.scoring import bands_for
 
+    bands = bands_for(card, settings.threshold, settings.review_threshold)
     return ScanReport(
         tool={
             "name": "deepcheck",
@@ -40,8 +42,12 @@ def report_header(settings: ScanSettings, card: ModelCard, runtime: str, runtime
             "name": card.name,
             "architecture": card.architecture,
             "sha256": card.sha256,
-            "threshold": settings.threshold if settings.threshold is not None else card.threshold,
+            "threshold": bands.fake,  # the fake threshold this scan used
+            "review_threshold": bands.review,  # where "review" started (equal to threshold: no review band)
             "card_threshold": card.threshold,
+            "card_review_threshold": card.review_threshold,
+            "threshold_rule": card.threshold_rule,
+            "review_threshold_rule": card.review_threshold_rule,
             "temperature": card.temperature,
             "input_size": card.input_size,
             "flip_average": card.flip_average,

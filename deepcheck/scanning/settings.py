@@ -18,7 +18,8 @@ class ScanSettings:
     """Everything that changes scores; recorded in every report."""
 
     frames: int = 32
-    threshold: float | None = None  # None: the model card's threshold
+    threshold: float | None = None  # the fake threshold; None: the model card's
+    review_threshold: float | None = None  # where "review" starts; None: the model card's (none: no review band)
     min_face_prob: float = 0.9
     detect_size: int = 640
     min_face: int = 40  # px in the original picture: the smallest face searched for

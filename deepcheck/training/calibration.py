@@ -1,8 +1,11 @@
-"""Fit a model's temperature and choose its threshold on labelled face crops.
+"""Fit a model's temperature and choose its two thresholds on labelled face crops.
 
-The temperature makes a score of 0.8 mean about 80%; the threshold is set for
-a stated false-positive rate on real faces, because a false "fake" harms a
-real person. Both are written into the model card; the weights are unchanged.
+The temperature makes a score of 0.8 mean about 80%. The thresholds are set for
+stated false-positive rates on real faces, because a false "fake" harms a real
+person: the fake threshold for a low rate (1% by default), the review threshold
+for a higher one (10%), so that the band between them holds the fakes the model
+is unsure of, for a person to look at. All three are written into the model
+card; the weights are unchanged.
 """
 
 from __future__ import annotations
@@ -16,13 +19,40 @@ from deepcheck.model.classifier import Classifier, calibrate
 from deepcheck.training.datasets import Sample
 from deepcheck.training.metrics import detection_metrics, fit_temperature, threshold_for_fpr
 
+DEFAULT_FAKE_FPR, DEFAULT_REVIEW_FPR = 0.01, 0.10
+
 
 @dataclass
 class Calibration:
     temperature: float
-    threshold: float
+    threshold: float  # the fake threshold
     target_fpr: float
-    metrics: dict
+    metrics: dict  # at the fake threshold, pooled, with "per_set" and each set's "bands"
+    review_threshold: float | None = None
+    review_fpr: float | None = None
+
+
+def band_rates(labels: np.ndarray, scores: np.ndarray, fake: float, review: float) -> dict:
+    """Share of fakes (TPR) and of reals (false alarms) in each verdict band, and in review-or-fake.
+
+    What the model card says each band means: of the fakes in this set, how many land in fake, in review
+    and in real; of the reals, how many are wrongly flagged fake or sent to review.
+    """
+    labels = np.asarray(labels, dtype=int)
+    scores = np.asarray(scores, dtype=np.float64)
+    bands = {
+        "fake": scores >= fake,
+        "review": (scores >= review) & (scores < fake),
+        "review_or_fake": scores >= review,
+        "real": scores < review,
+    }
+    out: dict = {"fake_threshold": fake, "review_threshold": review}
+    for name, chosen in bands.items():
+        out[name] = {
+            "tpr": float(chosen[labels == 1].mean()) if (labels == 1).any() else None,
+            "fpr": float(chosen[labels == 0].mean()) if (labels == 0).any() else None,
+        }
+    return out
 
 
 def crop_logits(model: Classifier, samples: list[Sample], batch: int = 64) -> np.ndarray:
@@ -33,18 +63,37 @@ def crop_logits(model: Classifier, samples: list[Sample], batch: int = 64) -> np
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-def fit(model: Classifier, sets: list[list[Sample]], target_fpr: float = 0.05) -> Calibration:
-    """Temperature on all sets pooled; the lowest threshold whose FPR is ≤ target on every set.
+def fit(
+    model: Classifier,
+    sets: list[list[Sample]],
+    target_fpr: float = DEFAULT_FAKE_FPR,
+    review_fpr: float | None = DEFAULT_REVIEW_FPR,
+) -> Calibration:
+    """Temperature on all sets pooled; each threshold the lowest whose FPR is ≤ its target on every set.
 
     A threshold set on one camera population drifts on another (DFDC's actors against YouTube news), so
-    each set of reals must hold the target on its own, not only on average.
+    each set of reals must hold the target on its own, not only on average. ``review_fpr`` None: no
+    review threshold (the card keeps two verdicts).
     """
+    if review_fpr is not None and review_fpr <= target_fpr:
+        raise ValueError(f"the review FPR ({review_fpr}) must be above the fake FPR ({target_fpr})")
     logits = [crop_logits(model, samples) for samples in sets]
     labels = [np.array([s.label for s in samples]) for samples in sets]
     temperature = fit_temperature(np.concatenate(logits), np.concatenate(labels))
     probs = [calibrate(z, temperature) for z in logits]
     threshold = max(threshold_for_fpr(p[y == 0], target_fpr) for p, y in zip(probs, labels))
-    metrics = detection_metrics(np.concatenate(labels), np.concatenate(probs), threshold)
+    review = None
+    if review_fpr is not None:
+        review = min(threshold, max(threshold_for_fpr(p[y == 0], review_fpr) for p, y in zip(probs, labels)))
+    pooled_y, pooled_p = np.concatenate(labels), np.concatenate(probs)
+    metrics = detection_metrics(pooled_y, pooled_p, threshold)
+    if review is not None:
+        metrics["bands"] = band_rates(pooled_y, pooled_p, threshold, review)
     if len(sets) > 1:
-        metrics["per_set"] = [detection_metrics(y, p, threshold) for p, y in zip(probs, labels)]
-    return Calibration(temperature, threshold, target_fpr, metrics)
+        metrics["per_set"] = []
+        for p, y in zip(probs, labels):
+            m = detection_metrics(y, p, threshold)
+            if review is not None:
+                m["bands"] = band_rates(y, p, threshold, review)
+            metrics["per_set"].append(m)
+    return Calibration(temperature, threshold, target_fpr, metrics, review, review_fpr)

@@ -5,8 +5,9 @@ strict Content-Security-Policy allows nothing else, and every string that
 comes from the evidence or the scan document is HTML-escaped. The page reads
 fully without JavaScript; the script only adds sorting and filtering.
 
-The page reads findings first: the verdict summary and the flagged files, then
-the files that could not be analysed, then the remaining files, then the
+The page reads findings first: the verdict summary, the files flagged fake and
+the files that need review (each by score), then the files that could not be
+analysed, then the remaining files, then the
 provenance counts (right after the findings when a file declares something),
 the sortable index and every file in detail, and the model, run and settings in
 an appendix. It lays out a :class:`ReportView`
@@ -49,7 +50,7 @@ def _timelines(view: ReportView) -> dict[int, str]:
     for v in view.files:
         points = points_of(v.result.frame_scores)
         if v.result.media_type == "video" and points:
-            svg = timeline_svg(points, view.threshold)
+            svg = timeline_svg(points, view.threshold, view.review_threshold)
             uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
             out[v.index] = f'<div class="timeline"><img src="{uri}" alt="per-frame score timeline"></div>'
     return out
@@ -93,6 +94,6 @@ def render_html(view: ReportView) -> str:
     )
 
 
-def to_html(report: ScanReport) -> str:
-    """The whole report as one HTML document (UTF-8 text)."""
-    return render_html(build(report))
+def to_html(report: ScanReport, sort: str = "scan") -> str:
+    """The whole report as one HTML document (UTF-8 text); ``sort`` orders the index (scan or risk)."""
+    return render_html(build(report, sort=sort))

@@ -15,10 +15,10 @@ vertical-align:top}th{background:#f3f3f3}td.num{text-align:right;font-variant-nu
 .kv th{width:14em;font-weight:600}.mono,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;
 word-break:break-all}
 .file{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:.8em 1em;margin:1em 0}
-.cat-fake{border-left-color:#c0392b}.cat-real{border-left-color:#2e8b57}.cat-no_face{border-left-color:#d4a017}
+.cat-fake{border-left-color:#c0392b}.cat-review{border-left-color:#d35400}.cat-real{border-left-color:#2e8b57}.cat-no_face{border-left-color:#d4a017}
 .cat-error{border-left-color:#8e44ad}.cat-skipped{border-left-color:#aaa}
 .badge{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600;font-size:.9em;color:#fff;background:#777}
-.b-fake{background:#c0392b}.b-real{background:#2e8b57}.b-no_face{background:#b8860b}.b-error{background:#8e44ad}
+.b-fake{background:#c0392b}.b-review{background:#d35400}.b-real{background:#2e8b57}.b-no_face{background:#b8860b}.b-error{background:#8e44ad}
 .b-skipped{background:#888}
 .faces{display:flex;flex-wrap:wrap;gap:.6em}.faces figure{margin:0;text-align:center;font-size:.85em}
 .faces img{display:block;border:1px solid #bbb;width:112px;height:112px}
@@ -31,8 +31,10 @@ header p{margin:.2em 0;color:#444}#findings h2{margin-top:.6em}
 #counts{display:flex;flex-wrap:wrap;gap:.4em;list-style:none;padding:0;margin:.4em 0}
 #counts li{border:1px solid #ccc;border-radius:4px;padding:.15em .6em;background:#fafafa}
 #counts li b{font-size:1.15em;margin-right:.3em}#counts li.hit{border-color:#c0392b;background:#fdecea}
+#counts li.hit-review{border-color:#d35400;background:#fdf0e6}
 .finding{display:grid;grid-template-columns:112px 300px 1fr;gap:.8em;align-items:start;border:1px solid #e3b4ae;
 border-left:6px solid #c0392b;border-radius:4px;padding:.6em .8em;margin:.6em 0}
+.finding.review{border-color:#f0c8a8;border-left-color:#d35400}
 .finding h3{margin:0 0 .2em}.finding p{margin:.2em 0}.finding .timeline img{max-width:460px;width:100%}
 .finding figure{margin:0;font-size:.8em;text-align:center}.finding .face img{width:112px;height:112px}
 .context img{display:block;max-width:300px;max-height:200px;width:auto;height:auto;border:1px solid #bbb}
@@ -56,6 +58,7 @@ SCRIPT = """
     if(how==="score"){var s=parseFloat(el.getAttribute("data-score"));return isNaN(s)?1:-s;}
     if(how==="name"){return el.getAttribute("data-name")||"";}
     if(how==="category"){return el.getAttribute("data-rank")||"";}
+    if(how==="risk"){return parseInt(el.getAttribute("data-risk"),10);}
     return parseInt(el.getAttribute("data-order"),10);
   }
   function arrange(list){

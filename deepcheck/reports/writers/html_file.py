@@ -51,7 +51,7 @@ def _details_panel(v: FileView, timelines: dict[int, str]) -> str:
         details.append(("frames analysed", e(f.frames_analyzed)))
     over = v.over_text
     if over:
-        details.append(("over the threshold", e(over)))
+        details.append(("over the thresholds", e(over)))
     details.append(("faces found", e(len(f.faces))))
     if v.seconds is not None:
         details.append(("analysis time (s)", e(v.seconds)))
@@ -78,7 +78,8 @@ def _contexts_panel(v: FileView, timelines: dict[int, str]) -> str:
         return ""
     return (
         "<h4>Where the faces are</h4><p>The source frame at reduced size; every detected face is boxed and "
-        "labelled P&lt;person&gt; and its score (red: at or over the threshold).</p>"
+        "labelled P&lt;person&gt; and its score (red: at or over the fake threshold; orange: in the review band; "
+        "green: under both).</p>"
         '<div class="contexts">' + "".join(figures) + "</div>"
     )
 
@@ -138,7 +139,7 @@ def _timeline_panel(v: FileView, timelines: dict[int, str]) -> str:
     return (
         f"<h4>Score timeline</h4>{img}<p>Highest face score in each sampled frame that had a face "
         f"({len(points_of(v.result.frame_scores))} of {e(v.result.frames_analyzed)} sampled frames); the dashed "
-        "line is the threshold.</p>"
+        "line is the fake threshold, the dotted one (when there is one) the review threshold.</p>"
     )
 
 

@@ -53,6 +53,6 @@ def data_attrs(v: FileView, css_class: str = "") -> str:
     rank = [k for k, _ in CATEGORIES].index(v.category) if v.category in dict(CATEGORIES) else len(CATEGORIES)
     score = "" if f.score is None else f"{f.score:.6f}"
     return (
-        f'data-order="{v.index}" data-category="{e(v.category)}" data-rank="{rank}" '
+        f'data-order="{v.index}" data-category="{e(v.category)}" data-rank="{rank}" data-risk="{v.risk}" '
         f'data-score="{score}" data-name="{e(f.path)}" class="{css_class}cat-{e(v.category)}"'
     )

@@ -7,24 +7,27 @@ page that strings the sections together is deepcheck/reports/writers/html.py.
 
 from __future__ import annotations
 
-from deepcheck.reports.view import CATEGORIES, CAVEAT, FileView, ReportView, score_text
+from deepcheck.reports.view import CATEGORIES, CAVEAT, FileView, ReportView, band_rule, rest_note, score_text
 from deepcheck.reports.writers.html_markup import badge, data_attrs, e, frame_at, image_uri, kv_table
 
 # -- findings: what the reader sees first ------------------------------------------------------------------------
 
 
+_HIT = {"fake": "hit", "review": "hit-review"}  # counts that are findings, drawn in their band's colour
+
+
 def _counts(view: ReportView) -> str:
     items = [f"<li><b>{e(len(view.files))}</b>{'file' if len(view.files) == 1 else 'files'}</li>"]
     items += [
-        f'<li class="{"hit" if k == "fake" and n else ""}"><b>{e(n)}</b>{e(label)}</li>'
+        f'<li class="{_HIT.get(k, "") if n else ""}" data-count="{e(k)}"><b>{e(n)}</b>{e(label)}</li>'
         for k, label, n in view.counts
-        if n or k == "fake"
+        if n or k == "fake" or (k == "review" and view.review_threshold is not None)
     ]
     return f'<ul id="counts">{"".join(items)}</ul>'
 
 
 def _finding(v: FileView, timelines: dict[int, str]) -> str:
-    """A flagged file at a glance: strongest face, context, score, frames over the threshold, timeline."""
+    """A flagged or review file at a glance: strongest face, context, score, frames over the thresholds, timeline."""
     cells = []
     face = v.strongest
     thumb = image_uri(face.thumbnail) if face else None
@@ -50,23 +53,28 @@ def _finding(v: FileView, timelines: dict[int, str]) -> str:
     )
     while len(cells) < 2:
         cells.append("<div></div>")
-    return f'<article class="finding" data-category="fake">{"".join(cells)}{text}</article>'
+    css = "finding" if v.category == "fake" else f"finding {e(v.category)}"
+    return f'<article class="{css}" data-category="{e(v.category)}">{"".join(cells)}{text}</article>'
 
 
 def findings_section(view: ReportView, timelines: dict[int, str]) -> str:
-    flagged = view.flagged
-    threshold = "—" if view.threshold is None else f"{view.threshold:.3f}"
+    """Flagged fake, then needs review, each by score: the first screen is the worklist's top."""
+    flagged, review = view.flagged, view.review
     out = (
         '<section id="findings"><h2>Findings</h2>'
         + _counts(view)
-        + f'<p class="note">A file is flagged fake when its score reaches the threshold ({e(threshold)}). '
+        + f'<p class="note">{e(band_rule(view))}'
         + e(CAVEAT)
         + " The model and its measured limits are in the appendix.</p>"
     )
     if flagged:
-        out += f"<h3>Flagged fake ({len(flagged)})</h3>" + "".join(_finding(v, timelines) for v in flagged)
+        out += f'<h3 id="flagged">Flagged fake ({len(flagged)})</h3>' + "".join(_finding(v, timelines) for v in flagged)
     else:
         out += "<p><strong>No file was flagged fake.</strong> Not flagged does not mean verified genuine.</p>"
+    if review:
+        out += f'<h3 id="review">Needs review ({len(review)})</h3>' + "".join(_finding(v, timelines) for v in review)
+    elif view.review_threshold is not None:
+        out += "<p><strong>No file needs review.</strong></p>"
     return out + "</section>"
 
 
@@ -86,7 +94,7 @@ def failed_section(view: ReportView) -> str:
 
 
 def remaining_section(view: ReportView) -> str:
-    """The files neither flagged nor failed, one line each: what the scan says about the rest of the case."""
+    """The files neither flagged, to review nor failed, one line each: what the scan says about the rest of the case."""
     rest = view.remaining
     if not rest:
         return ""
@@ -97,7 +105,7 @@ def remaining_section(view: ReportView) -> str:
     )
     return (
         f'<section id="remaining"><h2>Remaining files ({len(rest)})</h2>'
-        "<p>Not flagged, or without a verdict (no face, skipped). Not flagged does not mean verified genuine.</p>"
+        f"<p>{e(rest_note(view))}</p>"
         "<table><thead><tr><th>path</th><th>verdict / status</th><th>score</th><th>why</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></section>"
     )
@@ -106,19 +114,33 @@ def remaining_section(view: ReportView) -> str:
 # -- every file ------------------------------------------------------------------------------------------------------
 
 
+# The page script's orders (deepcheck/reports/writers/html_assets.py); "" is scan order.
+_SORT_CHOICES = [
+    ("", "scan order"),
+    ("risk", "risk (worklist)"),
+    ("score", "score (highest first)"),
+    ("name", "path"),
+    ("category", "verdict / status"),
+]
+
+
 def index_section(view: ReportView) -> str:
+    chosen = "risk" if view.sort == "risk" else ""
     boxes = "".join(
         f'<label><input type="checkbox" value="{e(k)}" checked> {e(label)}</label>' for k, label in CATEGORIES
     )
     controls = (
         '<div id="controls" hidden><strong>Show:</strong> '
         + boxes
-        + '<label>Sort by <select id="sort"><option value="">scan order</option>'
-        '<option value="score">score (highest first)</option><option value="name">path</option>'
-        '<option value="category">verdict / status</option></select></label></div>'
+        + '<label>Sort by <select id="sort">'
+        + "".join(
+            f'<option value="{value}"{" selected" if value == chosen else ""}>{label}</option>'
+            for value, label in _SORT_CHOICES
+        )
+        + "</select></label></div>"
     )
     rows = []
-    for v in view.files:
+    for v in view.indexed:
         f = v.result
         rows.append(
             f"<tr {data_attrs(v)}>"
@@ -127,9 +149,13 @@ def index_section(view: ReportView) -> str:
             f'<td class="num">{e(v.score)}</td><td>{badge(v.category)}</td></tr>'
         )
     where = f' Paths are relative to <span class="mono">{e(view.root)}</span>.' if view.root else ""
+    order = (
+        "In risk order: flagged fake, needs review, not analysed, not flagged, no face, skipped; each by score"
+        if view.sort == "risk"
+        else "In scan order"
+    )
     return (
-        f'<section id="files"><h2>Index of all files</h2><p>Flagged first, then those not analysed, then the rest; '
-        f"each links to its details.{where}</p>"
+        f'<section id="files"><h2>Index of all files</h2><p>{order}; each links to its details.{where}</p>'
         + controls
         + '<table id="file-index"><thead><tr><th>#</th><th>path</th><th>type</th><th>faces</th>'
         "<th>score</th><th>verdict / status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"

@@ -1,17 +1,29 @@
 """JUnit XML: one testcase per file, so CI test reporters (GitLab, Jenkins, GitHub) show the scan.
 
 A file flagged fake is a ``<failure>``, a file that could not be analysed is an
-``<error>``, a skipped file is ``<skipped>``; real and no-face files pass. Each
-media file's provenance finding codes are its ``provenance.findings`` property.
+``<error>``, a skipped file is ``<skipped>``; real and no-face files pass. A
+file in the review band is a ``<failure>`` only when ``review`` is in
+``--fail-on`` (as it then fails the exit code too); otherwise it passes, and its
+output says it needs review. Each media file's provenance finding codes are its
+``provenance.findings`` property.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 
 from deepcheck.provenance import finding_codes
-from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_SKIPPED, FileResult, ScanReport
+from deepcheck.reports.results import (
+    STATUS_ERROR,
+    STATUS_NO_FACE,
+    STATUS_SKIPPED,
+    VERDICT_FAKE,
+    VERDICT_REVIEW,
+    FileResult,
+    ScanReport,
+)
 
 # Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -26,14 +38,23 @@ def _score_text(f: FileResult, threshold: object) -> str:
     return f"score {f.score:.4f}, threshold {threshold}" if f.score is not None else "no score"
 
 
-def to_junit(report: ScanReport) -> str:
+def _review_text(f: FileResult, model: dict) -> str:
+    return (
+        f"score {f.score:.4f}, review threshold {model.get('review_threshold')}, "
+        f"under the fake threshold {model.get('threshold')}"
+    )
+
+
+def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> str:
+    """The JUnit document; ``fail_on`` is ``--fail-on``: with ``review`` in it, review files are failures."""
     s = report.summary()
     model = report.model
     threshold = model.get("threshold")
+    review_fails = VERDICT_REVIEW in fail_on
     total_time = sum(f.seconds or 0.0 for f in report.files)
     counts = {
         "tests": str(s["files"]),
-        "failures": str(s["fake"]),
+        "failures": str(s[VERDICT_FAKE] + (s[VERDICT_REVIEW] if review_fails else 0)),
         "errors": str(s[STATUS_ERROR]),
         "skipped": str(s[STATUS_SKIPPED]),
         "time": f"{total_time:.3f}",
@@ -46,6 +67,8 @@ def to_junit(report: ScanReport) -> str:
         ("model.name", model.get("name")),
         ("model.sha256", model.get("sha256")),
         ("threshold", threshold),
+        ("review_threshold", model.get("review_threshold")),
+        ("fail_on", ",".join(sorted(fail_on))),
         ("started", report.started),
         ("finished", report.finished),
         *((f"findings.{code}", n) for code, n in report.findings_summary().items()),
@@ -69,7 +92,15 @@ def to_junit(report: ScanReport) -> str:
                 value=xml_safe(",".join(finding_codes(f.provenance))),
             )
         detail = f"sha256 {f.sha256 or '-'}; model {model.get('name')}"
-        if f.verdict == "fake":
+        if f.verdict == VERDICT_REVIEW and review_fails:
+            el = ET.SubElement(
+                case,
+                "failure",
+                type="deepfake-review",
+                message=xml_safe(f"needs review: {_review_text(f, model)}"),
+            )
+            el.text = xml_safe(f"{f.path}\n{_review_text(f, model)}; {len(f.faces)} faces; {detail}")
+        elif f.verdict == VERDICT_FAKE:
             el = ET.SubElement(
                 case,
                 "failure",
@@ -84,8 +115,12 @@ def to_junit(report: ScanReport) -> str:
             ET.SubElement(case, "skipped", message=xml_safe(f.error or "skipped"))
         else:
             out = ET.SubElement(case, "system-out")
-            out.text = xml_safe(
-                "no face found" if f.status == STATUS_NO_FACE else f"not flagged: {_score_text(f, threshold)}"
-            )
+            if f.status == STATUS_NO_FACE:
+                text = "no face found"
+            elif f.verdict == VERDICT_REVIEW:  # passes: review is not in --fail-on
+                text = f"needs review (not in --fail-on): {_review_text(f, model)}"
+            else:
+                text = f"not flagged: {_score_text(f, threshold)}"
+            out.text = xml_safe(text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -1,4 +1,8 @@
-"""JSON, JSON Lines and CSV: the machine-readable formats."""
+"""JSON, JSON Lines and CSV: the machine-readable formats.
+
+JSON and JSON Lines keep scan order (they are the record, re-rendered by ``deepcheck report``); the CSV
+can be the worklist instead (``--sort risk``: deepcheck/reports/triage.py), for a spreadsheet read top down.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ import json
 from typing import Any
 
 from deepcheck.reports.results import FileResult, ScanReport
+from deepcheck.reports.triage import ordered
 
 CSV_COLUMNS = [
     "path",
     "media_type",
     "status",
     "score",
-    "verdict",
+    "verdict",  # fake | review | real, empty without a score
     "faces",
     "frames_analyzed",
     "sha256",
@@ -70,11 +75,12 @@ def file_row(f: FileResult) -> dict[str, Any]:
     }
 
 
-def to_csv(report: ScanReport) -> str:
+def to_csv(report: ScanReport, sort: str = "scan") -> str:
+    """One row per file, in scan order or (``sort="risk"``) the worklist's."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for f in report.files:
+    for f in ordered(report.files, sort):
         row = file_row(f)
         writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
     return buf.getvalue()

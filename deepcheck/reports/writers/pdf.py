@@ -1,12 +1,13 @@
 """The PDF exhibit: the HTML report's content, laid out for A4 or Letter (fpdf2, pure Python).
 
-Same reading order as the HTML (deepcheck/reports/writers/html.py): findings, files
-that could not be analysed, the remaining files, provenance findings, an index,
-every file in detail, then the model, run and settings in an appendix. Every
-page carries a header with the scan id, "page X of Y", the SHA-256 of the
-scan's JSON report (the file ``-f json`` writes for it, which ``deepcheck
-report`` re-renders; the PDF's own hash cannot be printed inside it:
-``--manifest`` records it) and the "aid, not proof" caveat.
+Same reading order as the HTML (deepcheck/reports/writers/html.py): findings
+(flagged fake, then needs review, each by score), files that could not be
+analysed, the remaining files, provenance findings, an index, every file in
+detail, then the model, run and settings in an appendix. Every page carries a
+header with the scan id, "page X of Y", the SHA-256 of the scan's JSON report
+(the file ``-f json`` writes for it, which ``deepcheck report`` re-renders; the
+PDF's own hash cannot be printed inside it: ``--manifest`` records it) and the
+"aid, not proof" caveat.
 
 Evidence strings (names, EXIF, messages) are only ever drawn as text: fpdf2
 does not interpret markup unless asked, no links or actions are written, and
@@ -26,10 +27,20 @@ import io
 import re
 
 from deepcheck.reports.results import ScanReport
-from deepcheck.reports.view import CAVEAT, FileView, ReportView, build, flatten, plural, score_text
+from deepcheck.reports.view import (
+    CAVEAT,
+    FileView,
+    ReportView,
+    band_rule,
+    build,
+    flatten,
+    plural,
+    rest_note,
+    score_text,
+)
 from deepcheck.reports.writers.html_file import GRADCAM_CAVEAT
 from deepcheck.reports.writers.html_provenance import MEANING
-from deepcheck.reports.writers.pdf_layout import GREY, PAGE_SIZES, RED, Layout, iso_time
+from deepcheck.reports.writers.pdf_layout import GREY, ORANGE, PAGE_SIZES, RED, Layout, iso_time
 from deepcheck.reports.writers.timeline import points_of, timeline_png
 
 __all__ = ["PAGE_SIZES", "render_pdf", "to_pdf"]
@@ -77,17 +88,24 @@ class _Exhibit(Layout):
         self.heading("Findings")
         counts = " · ".join([plural(len(view.files), "file")] + [f"{n} {label}" for k, label, n in view.counts if n])
         self.text(counts, size=11, bold=True, h=6)
-        threshold = "—" if view.threshold is None else f"{view.threshold:.3f}"
-        self.text(f"A file is flagged fake when its score reaches the threshold ({threshold}). {CAVEAT}", size=8.5)
+        self.text(f"{band_rule(view)}{CAVEAT}", size=8.5)
         self.pdf.ln(2)
-        if not view.flagged:
+        if view.flagged:
+            self.band(f"Flagged fake ({len(view.flagged)})", view.flagged, RED)
+        else:
             self.text("No file was flagged fake. Not flagged does not mean verified genuine.", bold=True)
-            return
-        self.heading(f"Flagged fake ({len(view.flagged)})", size=12)
-        for v in view.flagged:
+        if view.review:
+            self.band(f"Needs review ({len(view.review)})", view.review, ORANGE)
+        elif view.review_threshold is not None:
+            self.text("No file needs review.", bold=True)
+
+    def band(self, title: str, files: list[FileView], colour: tuple[int, int, int]) -> None:
+        """One verdict band's files, by score: name, sentence, strongest face, context and timeline."""
+        self.heading(title, size=12)
+        for v in files:
             if self.pdf.will_page_break(75):
                 self.pdf.add_page()
-            self.text(v.shown_path, size=10.5, bold=True, colour=RED)
+            self.text(v.shown_path, size=10.5, bold=True, colour=colour)
             self.summary(v)
             self.pictures(self._face_and_context(v) + self._timeline(v), height=42)
 
@@ -113,7 +131,8 @@ class _Exhibit(Layout):
         points = points_of(v.result.frame_scores)
         if v.result.media_type != "video" or not points:
             return []
-        return [(io.BytesIO(timeline_png(points, self.view.threshold)), "highest face score per sampled frame")]
+        png = timeline_png(points, self.view.threshold, self.view.review_threshold)
+        return [(io.BytesIO(png), "highest face score per sampled frame")]
 
     def failed(self) -> None:
         failed = self.view.failed
@@ -128,7 +147,7 @@ class _Exhibit(Layout):
         if not rest:
             return
         self.heading(f"Remaining files ({len(rest)})")
-        note = "Not flagged, or without a verdict (no face, skipped). Not flagged does not mean verified genuine."
+        note = rest_note(self.view)
         self.text(note, words=True)
         rows = [[v.shown_path, v.label, v.score, v.explanation] for v in rest]
         widths = (60, 28, 14, self.width - 60 - 28 - 14)
@@ -156,7 +175,7 @@ class _Exhibit(Layout):
         self.heading("Index of all files")
         rows = [
             [str(v.index + 1), v.shown_path, v.result.media_type or "—", str(len(v.result.faces)), v.score, v.label]
-            for v in self.view.files
+            for v in self.view.indexed
         ]
         widths = (9, self.width - 9 - 16 - 13 - 15 - 32, 16, 13, 15, 32)
         self.grid(["#", "path", "type", "faces", "score", "verdict / status"], rows, widths)
@@ -180,7 +199,7 @@ class _Exhibit(Layout):
         if f.frames_analyzed is not None:
             rows.append(("frames analysed", f.frames_analyzed))
         if v.over_text:
-            rows.append(("over the threshold", v.over_text))
+            rows.append(("over the thresholds", v.over_text))
         rows.append(("faces found", len(f.faces)))
         if v.findings:
             rows.append(("provenance findings", ", ".join(code for code, _, _ in v.findings)))
@@ -198,7 +217,7 @@ class _Exhibit(Layout):
             if (data := _image(c.get("image")))
         ]
         if contexts:
-            title = "Where the faces are (every face boxed, P<person> score; red: at or over the threshold)"
+            title = "Where the faces are (every face boxed, P<person> score; red: fake, orange: review, green: real)"
             self.pictures(contexts, height=55, title=title)
         thumbs = [
             (data, f"{score_text(x.score)} · frame {x.frame_index} · P{x.person}")

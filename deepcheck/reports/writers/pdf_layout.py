@@ -25,6 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MARGIN = 14.0  # mm
 CELL_LIMIT = 1200  # characters in one table cell: a row must fit on a page (the JSON keeps the full text)
 INK, GREY, RED, GREEN = (27, 27, 27), (100, 100, 100), (192, 57, 43), (46, 139, 87)
+ORANGE = (211, 84, 0)  # the review band, as in the HTML
 
 
 def printable(value) -> str:

@@ -1,8 +1,10 @@
-"""SARIF 2.1.0: one result per flagged file, file that could not be analysed, or provenance finding.
+"""SARIF 2.1.0: one result per flagged or review file, file that could not be analysed, or provenance finding.
 
-Code-scanning dashboards read SARIF. A flagged file is an ``error``-level
-result of rule ``deepcheck/manipulated-face``; a file that could not be
-analysed is a ``warning`` of rule ``deepcheck/analysis-error``. A file whose
+Code-scanning dashboards read SARIF. A file flagged fake is an ``error``-level
+result of rule ``deepcheck/manipulated-face``; a file in the review band is a
+``warning`` of rule ``deepcheck/needs-review`` (SARIF's levels are the verdict
+bands); a file that could not be analysed is a ``warning`` of rule
+``deepcheck/analysis-error``. A file whose
 metadata declares AI generation is a ``warning`` of rule
 ``deepcheck/declared-ai-generated``, and one whose Content Credentials fail
 validation an ``error`` of ``deepcheck/c2pa-invalid``. Files that passed
@@ -15,11 +17,12 @@ import json
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from deepcheck.reports.results import STATUS_ERROR, FileResult, ScanReport
+from deepcheck.reports.results import STATUS_ERROR, VERDICT_FAKE, VERDICT_REVIEW, FileResult, ScanReport
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 RULE_FAKE, RULE_ERROR = "deepcheck/manipulated-face", "deepcheck/analysis-error"
 RULE_AI, RULE_C2PA = "deepcheck/declared-ai-generated", "deepcheck/c2pa-invalid"
+RULE_REVIEW = "deepcheck/needs-review"
 RULES = [
     {
         "id": RULE_FAKE,
@@ -59,7 +62,19 @@ RULES = [
         },
         "defaultConfiguration": {"level": "error"},
     },
+    {
+        "id": RULE_REVIEW,
+        "name": "NeedsReview",
+        "shortDescription": {"text": "A face in this file scored in the review band, under the deepfake threshold."},
+        "fullDescription": {
+            "text": "The classifier's score for a face in this photo or video is at or above the review threshold "
+            "and under the fake threshold: the model is unsure. The model card gives the share of fakes and of "
+            "real faces that land in this band. Have a person look at the file and the HTML report."
+        },
+        "defaultConfiguration": {"level": "warning"},
+    },
 ]
+_RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
 _FINDING_RULES = {"declared-ai-generated": (2, "warning"), "c2pa-invalid": (3, "error")}
 
 
@@ -78,13 +93,22 @@ def _results(f: FileResult, index: int, model: dict) -> list[dict]:
     """The file's results: the face verdict or the error, then its provenance findings that have a rule."""
     threshold, name = model.get("threshold"), model.get("name")
     found: list[tuple[int, str, str]] = []
-    if f.verdict == "fake":
+    if f.verdict == VERDICT_FAKE:
         found.append(
             (
                 0,
                 "error",
                 f"Flagged as manipulated: score {f.score:.4f} ≥ threshold {threshold} "
                 f"(model {name}, {len(f.faces)} faces).",
+            )
+        )
+    elif f.verdict == VERDICT_REVIEW:
+        found.append(
+            (
+                _RULE_INDEX[RULE_REVIEW],
+                "warning",
+                f"Needs review: score {f.score:.4f} ≥ review threshold {model.get('review_threshold')}, under the "
+                f"fake threshold {threshold} (model {name}, {len(f.faces)} faces).",
             )
         )
     elif f.status == STATUS_ERROR:
@@ -103,7 +127,14 @@ def _results(f: FileResult, index: int, model: dict) -> list[dict]:
             "level": level,
             "message": {"text": text.encode("utf-8", "backslashreplace").decode("utf-8")},
             "locations": [location],
-            "properties": {"score": f.score, "threshold": threshold, "model": name, "status": f.status},
+            "properties": {
+                "score": f.score,
+                "verdict": f.verdict,
+                "threshold": threshold,
+                "review_threshold": model.get("review_threshold"),
+                "model": name,
+                "status": f.status,
+            },
         }
         if f.sha256:
             result["partialFingerprints"] = {"sha256/v1": f.sha256}
@@ -146,7 +177,9 @@ def to_sarif(report: ScanReport) -> str:
                 "artifacts": artifacts,
                 "results": results,
                 "properties": {
-                    "model": {k: model.get(k) for k in ("name", "architecture", "sha256", "threshold")},
+                    "model": {
+                        k: model.get(k) for k in ("name", "architecture", "sha256", "threshold", "review_threshold")
+                    },
                     "summary": report.summary(),
                     "findings_summary": report.findings_summary(),
                 },

@@ -5,6 +5,10 @@ relative to the common root of the inputs (named in the caption) and
 shortened in the middle when too long, so the file name stays readable;
 messages are cut to one line, and ``--verbose`` prints them in full below.
 For a single file, one plain sentence says why it got its verdict.
+
+The rows keep scan order, like the progress bar, unless ``--sort risk`` asks
+for the worklist; ``--top N`` shows only the N highest-risk files (the summary
+line still counts them all, and ``-o`` still writes every file).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from deepcheck.provenance import finding_codes
 from deepcheck.reports.results import ScanReport
 from deepcheck.reports.view import ReportView, build
 
-VERDICT_STYLE = {"fake": "bold red", "real": "green"}
+VERDICT_STYLE = {"fake": "bold red", "review": "bold dark_orange", "real": "green"}
 FINDING_STYLE = {"declared-ai-generated": "bold yellow", "c2pa-invalid": "bold red", "declared-edited": "yellow"}
 STATUS_STYLE = {"ok": "", "no_face": "yellow", "error": "bold magenta", "skipped": "dim"}
 FIXED_COLUMNS = 5 + 5 + 5 + 7  # type, faces, score, verdict at their usual widths
@@ -57,8 +61,21 @@ def _file_width(view: ReportView, total: int, extra: int = 0) -> int:
     return max(MIN_FILE, min(longest, room - MIN_STATUS, room * 3 // 5))
 
 
-def render_table(report: ScanReport, console: Console, verbose: bool = False) -> None:
-    view = build(report)
+def _threshold_text(view: ReportView) -> str:
+    """The thresholds as the title prints them: "fake ≥ 0.990 · review ≥ 0.850", or the one threshold."""
+    if view.threshold is None:
+        return "threshold —"
+    if view.review_threshold is None:
+        return f"threshold {view.threshold:.3f}"
+    return f"fake ≥ {view.threshold:.3f} · review ≥ {view.review_threshold:.3f}"
+
+
+def render_table(
+    report: ScanReport, console: Console, verbose: bool = False, sort: str = "scan", top: int | None = None
+) -> None:
+    """The table of files; ``sort`` (scan or risk) orders the rows, ``top`` keeps only the N highest-risk."""
+    view = build(report, sort="risk" if top is not None else sort)
+    rows = view.indexed[:top] if top is not None else view.indexed
     # the provenance column only when a file declares something ("no-provenance" is counted in the summary)
     declared = [_findings_text(f.provenance) for f in report.files]
     extra = max((cell_len(t.plain) for t in declared), default=0)
@@ -66,11 +83,14 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
     file_width = _file_width(view, console.width, extra)
     status_width = max(MIN_STATUS, console.width - FIXED_COLUMNS - TABLE_CHROME - extra - file_width)
     root = shorten_middle(view.root, max(MIN_FILE, console.width - 20))
-    threshold = "—" if view.threshold is None else f"{view.threshold:.3f}"  # as the reports print it
+    caption = [f"paths relative to {root}"] if view.root else []
+    if top is not None and len(rows) < len(view.files):
+        caption.append(f"the {len(rows)} highest-risk of {len(view.files)} files (--top {top})")
     table = Table(
-        title=f"deepcheck {report.tool.get('version', '')} · model {report.model.get('name')} · threshold {threshold}",
+        title=f"deepcheck {report.tool.get('version', '')} · model {report.model.get('name')} · "
+        f"{_threshold_text(view)}",
         title_justify="left",
-        caption=Text(f"paths relative to {root}") if view.root else None,
+        caption=Text("; ".join(caption)) if caption else None,
         caption_justify="left",
     )
     table.add_column("file", no_wrap=True, overflow="ellipsis", max_width=file_width)
@@ -81,7 +101,7 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
     table.add_column("status", no_wrap=True, overflow="ellipsis", min_width=MIN_STATUS, max_width=status_width)
     if extra:
         table.add_column("provenance", no_wrap=True, overflow="ellipsis", max_width=24)
-    for v in sorted(view.files, key=lambda v: v.index):  # the terminal keeps scan order, like the progress bar
+    for v in rows:
         f = v.result
         status = f.status if not f.error else f"{f.status}: {one_line(f.error)}"
         table.add_row(
@@ -107,16 +127,15 @@ def render_table(report: ScanReport, console: Console, verbose: bool = False) ->
                 )
     console.print(table)
     if verbose:
-        for v in view.files:
+        for v in rows:
             if v.message:
                 console.print(Text(f"{v.shown_path}: {v.message}", style="dim"))
     if len(view.files) == 1:
         console.print(Text(view.files[0].explanation))
     s = report.summary()
     console.print(
-        f"{s['files']} file{'' if s['files'] == 1 else 's'}: {s['fake']} fake, {s['real']} real, "
-        f"{s['no_face']} without faces, "
-        f"{s['error']} errors, {s['skipped']} skipped"
+        f"{s['files']} file{'' if s['files'] == 1 else 's'}: {s['fake']} fake, {s['review']} to review, "
+        f"{s['real']} real, {s['no_face']} without faces, {s['error']} errors, {s['skipped']} skipped"
     )
     findings = report.findings_summary()
     if findings:

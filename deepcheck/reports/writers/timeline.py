@@ -15,7 +15,7 @@ def points_of(frame_scores: list) -> list[dict]:
     return [p for p in frame_scores if isinstance(p, dict) and isinstance(p.get("score"), (int, float))]
 
 
-def _figure(points: list[dict], threshold: float | None):
+def _figure(points: list[dict], threshold: float | None, review: float | None = None):
     from matplotlib.figure import Figure
 
     use_time = all(isinstance(p.get("time_s"), (int, float)) for p in points)
@@ -25,7 +25,10 @@ def _figure(points: list[dict], threshold: float | None):
     ax = fig.add_subplot()
     ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.2, color="#1f4e79", label="frame score")
     if threshold is not None:
-        ax.axhline(threshold, color="#c0392b", linestyle="--", linewidth=1.2, label=f"threshold {threshold:.3g}")
+        label = "threshold" if review is None else "fake threshold"
+        ax.axhline(threshold, color="#c0392b", linestyle="--", linewidth=1.2, label=f"{label} {threshold:.3g}")
+    if review is not None:
+        ax.axhline(review, color="#d35400", linestyle=":", linewidth=1.2, label=f"review threshold {review:.3g}")
     ax.set_ylim(0, 1)
     ax.set_xlabel("time (s)" if use_time else "frame")
     ax.set_ylabel("score")
@@ -35,16 +38,16 @@ def _figure(points: list[dict], threshold: float | None):
     return fig
 
 
-def timeline_svg(points: list[dict], threshold: float | None) -> str:
+def timeline_svg(points: list[dict], threshold: float | None, review: float | None = None) -> str:
     import matplotlib
 
     with matplotlib.rc_context({"svg.hashsalt": "deepcheck", "svg.fonttype": "path"}):
         buf = io.StringIO()
-        _figure(points, threshold).savefig(buf, format="svg", metadata={"Date": None})
+        _figure(points, threshold, review).savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
-def timeline_png(points: list[dict], threshold: float | None, dpi: int = 150) -> bytes:
+def timeline_png(points: list[dict], threshold: float | None, review: float | None = None, dpi: int = 150) -> bytes:
     buf = io.BytesIO()
-    _figure(points, threshold).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    _figure(points, threshold, review).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
