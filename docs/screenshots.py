@@ -2,20 +2,24 @@
 
     python docs/screenshots.py   # writes docs/report-first-screen.png and docs/report-pdf-page1.png
 
-It runs the README's example case (`deepcheck scan examples/ -f html` and
-`-f pdf`) through the real CLI, screenshots the HTML at 1280×800 in headless
+It builds a demonstration case from the README's example photo (the photo, a
+blurred copy and a grey copy of it), runs it through the real CLI (`deepcheck
+scan -f html` and `-f pdf`), screenshots the HTML at 1280×800 in headless
 Chromium (Debian's `chromium`) and renders page 1 of the PDF with poppler's
 `pdftoppm`. The PNGs are reduced and palette-compressed to stay small.
 
-The example is one real photo that the model's own threshold does not flag, and
-a screenshot of "no file was flagged" shows none of the findings layout. So the
-scans run with a demonstration ``--threshold`` below its score: the reports
-print the threshold they used, and a band above each picture says it was
-lowered, so no one reads the flag as a finding about the photo.
+The three pictures are real photos that the model's own thresholds do not flag,
+and a screenshot of "no file was flagged" shows none of the findings layout. So
+a first scan measures their scores, and the report scans run with a
+demonstration ``--threshold`` and ``--review-threshold`` placed between them,
+so that one file shows in each band: fake, review, real. The reports print the
+thresholds they used, and a band above each picture says they were moved, so no
+one reads the flags as findings about the photos.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -25,19 +29,42 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 FIRST_SCREEN = (1280, 800)
-DEMO_THRESHOLD = "0.3"  # under the example photo's score (0.36), far under the model card's threshold
-DEMO_NOTE = (
-    f"Demonstration: scanned with --threshold {DEMO_THRESHOLD}, lowered so that the example shows a finding. "
-    "At the model's own threshold this real photo is not flagged."
-)
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--hide-scrollbars"]  # fmt: skip
 
 
-def _deepcheck(*args: str) -> None:
+def _deepcheck(*args: str) -> str:
     proc = subprocess.run([sys.executable, "-m", "deepcheck", *args], cwd=REPO, capture_output=True, text=True)
     if proc.returncode not in (0, 1, 3):  # 1 and 3 are verdicts, not failures
         sys.exit(f"deepcheck {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def _case(folder: Path) -> None:
+    """The example photo and two edited copies, which the model scores apart (all real photos)."""
+    import cv2
+
+    photo = cv2.imread(str(REPO / "examples" / "astronaut.jpg"))
+    folder.mkdir()
+    shutil.copy(REPO / "examples" / "astronaut.jpg", folder / "astronaut.jpg")
+    cv2.imwrite(str(folder / "astronaut-blurred.jpg"), cv2.GaussianBlur(photo, (0, 0), 2.0))
+    grey = cv2.cvtColor(cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    cv2.imwrite(str(folder / "astronaut-grey.jpg"), grey)
+
+
+def _demo_thresholds(folder: Path) -> tuple[str, str, str]:
+    """Thresholds between the measured scores (highest: fake, middle: review, lowest: real), and the note."""
+    doc = json.loads(_deepcheck("scan", str(folder), "-f", "json", "-q", "--no-journal"))
+    if any(f["verdict"] != "real" for f in doc["files"]):
+        sys.exit("the demonstration photos are no longer all 'real' at the card's thresholds: rewrite the note")
+    high, middle, low = sorted((f["score"] for f in doc["files"]), reverse=True)
+    fake, review = f"{(high + middle) / 2:.3f}", f"{(middle + low) / 2:.3f}"
+    note = (
+        f"Demonstration: one real photo and two edited copies, scanned with --threshold {fake} and "
+        f"--review-threshold {review}, moved between their scores so that each band shows. At the model's own "
+        f"thresholds ({doc['model']['threshold']} and {doc['model']['review_threshold']}) all three are real."
+    )
+    return fake, review, note
 
 
 def _noted(im, text: str):
@@ -59,14 +86,14 @@ def _noted(im, text: str):
     return out
 
 
-def _save_small(src: Path, dest: Path, width: int) -> None:
+def _save_small(src: Path, dest: Path, width: int, note: str) -> None:
     """Reduced to ``width`` px, noted, and quantised to 128 colours: a fraction of the size, still legible."""
     from PIL import Image
 
     with Image.open(src) as im:
         im = im.convert("RGB")
         im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
-        im = _noted(im, DEMO_NOTE)
+        im = _noted(im, note)
         im.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(dest, optimize=True)
     print(f"wrote {dest.relative_to(REPO)} ({dest.stat().st_size // 1024} KiB)")
 
@@ -77,19 +104,22 @@ def main() -> None:
             sys.exit(f"{tool} is needed (Debian: apt-get install chromium poppler-utils)")
     with tempfile.TemporaryDirectory(prefix="deepcheck-shots-") as tmp:
         tmp = Path(tmp)
+        case = tmp / "case"
+        _case(case)
+        fake, review, note = _demo_thresholds(case)
         html, pdf = tmp / "report.html", tmp / "report.pdf"
-        demo = ["--threshold", DEMO_THRESHOLD, "-q", "--no-journal"]
-        _deepcheck("scan", "examples/", "-f", "html", "-o", str(html), *demo)
-        _deepcheck("scan", "examples/", "-f", "pdf", "-o", str(pdf), *demo)
+        demo = ["--threshold", fake, "--review-threshold", review, "--sort", "risk", "-q", "--no-journal"]
+        _deepcheck("scan", str(case), "-f", "html", "-o", str(html), *demo)
+        _deepcheck("scan", str(case), "-f", "pdf", "-o", str(pdf), *demo)
         shot = tmp / "screen.png"
         subprocess.run(
             ["chromium", *CHROMIUM, f"--user-data-dir={tmp / 'profile'}", f"--window-size={FIRST_SCREEN[0]},"
              f"{FIRST_SCREEN[1]}", f"--screenshot={shot}", html.as_uri()],
             check=True, capture_output=True, timeout=180,
         )  # fmt: skip
-        _save_small(shot, DOCS / "report-first-screen.png", 960)
+        _save_small(shot, DOCS / "report-first-screen.png", 960, note)
         subprocess.run(["pdftoppm", "-r", "80", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp / "page")], check=True)
-        _save_small(next(tmp.glob("page*.png")), DOCS / "report-pdf-page1.png", 560)
+        _save_small(next(tmp.glob("page*.png")), DOCS / "report-pdf-page1.png", 560, note)
 
 
 if __name__ == "__main__":
