@@ -20,6 +20,7 @@ LAYERS = [
     "media",
     "provenance",
     "reports",
+    "known",  # hash lists, duplicate groups, Telegram links: plain data over finished records
     "model",
     "faces",
     "scanning",

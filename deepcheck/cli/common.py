@@ -12,7 +12,10 @@ EXIT_CLEAN, EXIT_FLAGGED, EXIT_FATAL, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 # The report options that `scan` and `report` share, spelt once.
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
+    str,
+    typer.Option(
+        "--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif | hashes | hashes-json."
+    ),
 ]
 OutputOption = Annotated[
     Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
@@ -66,24 +69,22 @@ def emit(report, fmt: str, output: Optional[Path], err, quiet: bool, verbose: bo
 
 
 def parse_fail_on(text: str) -> set[str]:
-    """The --fail-on list: ``fake`` and/or provenance finding codes."""
+    """The --fail-on list: ``fake``, ``hash-list-match`` and/or provenance finding codes."""
     from deepcheck.provenance import CODES
 
     chosen = {x.strip() for x in text.split(",") if x.strip()}
-    unknown = chosen - {"fake", *CODES}
+    unknown = chosen - {"fake", "hash-list-match", *CODES}
     if unknown:
-        fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from fake, {', '.join(CODES)}")
+        fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from fake, hash-list-match, {', '.join(CODES)}")
     return chosen
 
 
 def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) -> int:
     """1 if a file is flagged fake or has a --fail-on finding; else 3 if any file could not be analysed; else 0."""
-    from deepcheck.provenance import finding_codes
-
     summary = report.summary()
     if "fake" in fail_on and summary["fake"]:
         return EXIT_FLAGGED
-    if any(fail_on.intersection(finding_codes(f.provenance)) for f in report.files):
+    if any(fail_on.intersection(f.findings) for f in report.files):
         return EXIT_FLAGGED
     if summary["error"]:
         return EXIT_INCOMPLETE

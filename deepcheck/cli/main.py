@@ -145,8 +145,20 @@ def scan(
     ] = None,
     fail_on: Annotated[
         str,
-        typer.Option(help="Comma-separated: what sets exit code 1 (fake and/or provenance finding codes)."),
+        typer.Option(
+            help="Comma-separated: what sets exit code 1 (fake, hash-list-match and/or provenance finding codes)."
+        ),
     ] = "fake",
+    hash_list: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--hash-list",
+            help="Known-material list (CSV hash_type,hash[,label,list,case] or a hash export); repeatable.",
+        ),
+    ] = None,
+    pdq_distance: Annotated[
+        int, typer.Option(help="PDQ Hamming distance for hash-list matches and duplicate groups.")
+    ] = 31,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck import api
@@ -184,6 +196,8 @@ def scan(
             address=address,
             ray_actors=ray_actors,
             ray_cpus_per_actor=ray_cpus_per_actor,
+            hash_lists=hash_list or [],
+            pdq_distance=pdq_distance,
         )
     except api.UsageError as exc:
         fail(str(exc))

@@ -25,6 +25,7 @@ from deepcheck.reports.results import (
     FileResult,
     ScanReport,
 )
+from deepcheck.reports.view_known import HASH_LIST_MATCH, ChatView, GroupView, chat_views, group_views, match_rows
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -111,6 +112,13 @@ class ReportView:
     settings_rows: list[tuple[str, Any]]
     limitations: list[str]
     finding_counts: list[tuple[str, int]] = field(default_factory=list)  # files per finding code; [] when unread
+    groups: list[GroupView] = field(default_factory=list)  # duplicate groups (exact or near copies)
+    chats: list[ChatView] = field(default_factory=list)  # findings by Telegram chat and sender; [] without export
+
+    @property
+    def matched(self) -> list[FileView]:
+        """Files on a --hash-list, whatever their verdict: shown before everything else."""
+        return [v for v in self.files if v.result.hash_matches]
 
     def of(self, cat: str) -> list[FileView]:
         return [v for v in self.files if v.category == cat]
@@ -195,7 +203,7 @@ def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
     rows = [(str(x.get("code") or "?"), str(x.get("severity") or ""), str(x.get("sentence") or "")) for x in found]
     c2pa = prov.get("c2pa")
     state = c2pa.get("validation") if isinstance(c2pa, dict) else None
-    return rows, None if state is None else C2PA_STATES.get(state, str(state))
+    return match_rows(f) + rows, None if state is None else C2PA_STATES.get(state, str(state))
 
 
 def _file_view(i: int, f: FileResult, root: str, threshold: float | None) -> FileView:
@@ -255,7 +263,7 @@ def build(report: ScanReport) -> ReportView:
     root = common_root([f.path for f in report.files])
     views = [_file_view(i, f, root, threshold) for i, f in enumerate(report.files)]
     order = {"fake": 0, STATUS_ERROR: 1}
-    views.sort(key=lambda v: (order.get(v.category, 2), v.index))
+    views.sort(key=lambda v: (not v.result.hash_matches, order.get(v.category, 2), v.index))  # list matches first
     counts = [(k, label, sum(1 for v in views if v.category == k)) for k, label in CATEGORIES]
     m, tool = report.model, report.tool
     model_rows = [
@@ -292,6 +300,8 @@ def build(report: ScanReport) -> ReportView:
         settings_rows=flatten(report.settings or {}),
         limitations=[str(x) for x in (m.get("limitations") or [])],
         finding_counts=_finding_counts(report),
+        groups=group_views(report.groups, report.files, {v.result.path: (v.index, v.shown_path) for v in views}),
+        chats=chat_views([(v.index, v.shown_path, v.result) for v in views]),
     )
 
 
@@ -300,4 +310,5 @@ def _finding_counts(report: ScanReport) -> list[tuple[str, int]]:
     if not any(f.provenance is not None for f in report.files):
         return []
     counts = report.findings_summary()
-    return [(code, counts.get(code, 0)) for code in CODES]
+    matched = [(HASH_LIST_MATCH, counts[HASH_LIST_MATCH])] if counts.get(HASH_LIST_MATCH) else []
+    return matched + [(code, counts.get(code, 0)) for code in CODES]

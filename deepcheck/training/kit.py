@@ -208,8 +208,18 @@ def main(argv: list[str] | None = None) -> None:
         )
         minutes = None if a.steps else a.minutes
         path = train(
-            a.bundle, a.out, recipe, a.tag, minutes, a.steps, a.init, a.architecture, a.device, a.workers,
-            a.batch_size, a.lr,
+            a.bundle,
+            a.out,
+            recipe,
+            a.tag,
+            minutes,
+            a.steps,
+            a.init,
+            a.architecture,
+            a.device,
+            a.workers,
+            a.batch_size,
+            a.lr,
         )
         print(f"wrote {path}")
     else:

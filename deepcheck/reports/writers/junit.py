@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 from deepcheck.provenance import finding_codes
 from deepcheck.reports.results import STATUS_ERROR, STATUS_NO_FACE, STATUS_SKIPPED, FileResult, ScanReport
+from deepcheck.reports.view_known import match_sentence
 
 # Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -60,6 +61,10 @@ def to_junit(report: ScanReport) -> str:
             file=xml_safe(f.path),
             time=f"{f.seconds or 0.0:.3f}",
         )
+        if f.hash_matches:  # known material: a failure of its own, before the face verdict
+            matches = "; ".join(match_sentence(m) for m in f.hash_matches if isinstance(m, dict))
+            el = ET.SubElement(case, "failure", type="hash-list-match", message=xml_safe(matches))
+            el.text = xml_safe(f"{f.path}\n{matches}")
         if f.provenance is not None:  # provenance findings: a property, beside the face verdict
             case_props = ET.SubElement(case, "properties")
             ET.SubElement(

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from deepcheck.reports.results import STATUS_ERROR, FileResult, ScanReport
+from deepcheck.reports.view_known import match_sentence
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 RULE_FAKE, RULE_ERROR = "deepcheck/manipulated-face", "deepcheck/analysis-error"
@@ -60,6 +61,19 @@ RULES = [
         "defaultConfiguration": {"level": "error"},
     },
 ]
+RULES.append(
+    {
+        "id": "deepcheck/hash-list-match",
+        "name": "HashListMatch",
+        "shortDescription": {"text": "The file matches a hash list of known material (--hash-list)."},
+        "fullDescription": {
+            "text": "The file's MD5 or SHA-256 equals, or its PDQ or vPDQ perceptual hash is near, an entry of "
+            "a hash list given to the scan. The result names the list, its label and the distance."
+        },
+        "defaultConfiguration": {"level": "error"},
+    }
+)
+RULE_HASH_LIST = len(RULES) - 1
 _FINDING_RULES = {"declared-ai-generated": (2, "warning"), "c2pa-invalid": (3, "error")}
 
 
@@ -77,7 +91,9 @@ def _location(f: FileResult) -> dict:
 def _results(f: FileResult, index: int, model: dict) -> list[dict]:
     """The file's results: the face verdict or the error, then its provenance findings that have a rule."""
     threshold, name = model.get("threshold"), model.get("name")
-    found: list[tuple[int, str, str]] = []
+    found: list[tuple[int, str, str]] = [
+        (RULE_HASH_LIST, "error", match_sentence(m)) for m in f.hash_matches if isinstance(m, dict)
+    ]  # known material first
     if f.verdict == "fake":
         found.append(
             (
