@@ -39,6 +39,6 @@ def annotate(
         files[i].telegram = fields
     match_lists(files, lists or [], pdq_distance)
     report.groups = find_groups(files, pdq_distance)
-    report.settings["pdq_distance"] = pdq_distance
-    report.settings["hash_lists"] = [hl.describe() for hl in lists or []]
+    # how findings were derived, not how scores were made: beside the tool, not in the score settings
+    report.tool["known_material"] = {"pdq_distance": pdq_distance, "hash_lists": [hl.describe() for hl in lists or []]}
     return warnings
