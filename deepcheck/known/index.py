@@ -42,13 +42,12 @@ def near_pairs(query: np.ndarray, base: np.ndarray | None, radius: int) -> tuple
     found_i, found_j, found_d = [], [], []
     for s in range(SEGMENTS):
         order = np.argsort(bkeys[:, s], kind="stable")
-        sorted_keys = bkeys[order, s]
+        bucket = np.bincount(bkeys[:, s], minlength=1 << 16)  # a 16-bit key is its own table index
+        first = np.concatenate([[0], np.cumsum(bucket)[:-1]])
         cand_i, cand_j = [], []
         for mask in probes:
             keys = qkeys[:, s] ^ np.uint32(mask)
-            lo = np.searchsorted(sorted_keys, keys, side="left")
-            hi = np.searchsorted(sorted_keys, keys, side="right")
-            counts = hi - lo
+            lo, counts = first[keys], bucket[keys]
             total = int(counts.sum())
             if not total:
                 continue
