@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "grouping.json")
     args = ap.parse_args()
     from deepcheck.known.groups import find_groups
-    from deepcheck.known.index import _all_pairs
+    from deepcheck.known.index import _all_pairs, near_pairs
     from deepcheck.media.perceptual import as_words
     from deepcheck.reports.results import FileResult
 
@@ -70,6 +70,8 @@ def main() -> None:
             pairs = _all_pairs(words, words, 31, True)
             row["all_pairs_seconds"] = round(time.perf_counter() - t, 2)
             row["pairs"] = len(pairs[0])
+            fast = near_pairs(words, None, 31)
+            row["same_pairs"] = set(zip(*map(list, fast[:2]))) == set(zip(*map(list, pairs[:2])))
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
