@@ -120,23 +120,12 @@ def _check(plan: ScanPlan) -> None:
     s.c2pa_trust = checked_trust(s.c2pa_trust)
     if not 0 <= plan.pdq_distance <= 128:
         raise UsageError("--pdq-distance must be between 0 and 128 (Meta's default is 31)")
-    plan.hash_lists = checked_hash_lists(plan.hash_lists)
+    from deepcheck.known import HashListError, load_hash_lists
 
-
-def checked_hash_lists(paths: Iterable[Any] | None) -> list[Any]:
-    """The ``--hash-list`` files loaded (already loaded lists pass through); UsageError names file and line."""
-    from deepcheck.known import HashList, HashListError, load_hash_list
-
-    loaded = []
-    for item in [paths] if isinstance(paths, (str, os.PathLike)) else paths or []:
-        if isinstance(item, HashList):
-            loaded.append(item)
-            continue
-        try:
-            loaded.append(load_hash_list(item))
-        except HashListError as exc:
-            raise UsageError(f"--hash-list {exc}") from exc
-    return loaded
+    try:
+        plan.hash_lists = load_hash_lists(plan.hash_lists)
+    except HashListError as exc:
+        raise UsageError(f"--hash-list {exc}") from exc
 
 
 def checked_trust(path: PathLike | None) -> str | None:

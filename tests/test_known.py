@@ -127,6 +127,9 @@ def test_hash_export_reads_back_as_a_hash_list(known_case):
         listed = load_hash_list(exported)
         assert len(listed.entries) == len(rows)
         assert match_lists(report.files, [listed]) == len(report.files)  # every file matches its own export
+        clip = next(f for f in report.files if f.path.endswith("c_resized.mp4"))
+        kinds = {m["hash_type"]: m for m in clip.hash_matches}
+        assert kinds["vpdq"]["match_percent"] == 100.0 and kinds["md5"]["distance"] == 0
 
 
 def test_a_broken_list_stops_the_scan_before_analysis(known_case, tmp_path):

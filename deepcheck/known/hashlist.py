@@ -154,6 +154,7 @@ def _vpdq(raw: object, where: str) -> list[VpdqFeature]:
         raise HashListError(f"{where}: {exc}") from exc
 
 
-def load_hash_lists(paths: list) -> list[HashList]:
-    """Every ``--hash-list`` file, or HashListError for the first one that cannot be used."""
-    return [load_hash_list(p) for p in paths]
+def load_hash_lists(paths: str | os.PathLike | list | None) -> list[HashList]:
+    """Every ``--hash-list`` file (lists already loaded pass through); HashListError for the first bad one."""
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths or [])
+    return [p if isinstance(p, HashList) else load_hash_list(p) for p in items]
