@@ -25,7 +25,7 @@ from deepcheck.reports.results import (
     FileResult,
     ScanReport,
 )
-from deepcheck.reports.view_known import HASH_LIST_MATCH, ChatView, GroupView, chat_views, group_views, match_rows
+from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -300,7 +300,7 @@ def build(report: ScanReport) -> ReportView:
         settings_rows=flatten(report.settings or {}),
         limitations=[str(x) for x in (m.get("limitations") or [])],
         finding_counts=_finding_counts(report),
-        groups=group_views(report.groups, report.files, {v.result.path: (v.index, v.shown_path) for v in views}),
+        groups=group_views(report.groups, {v.result.path: (v.index, v.shown_path) for v in views}),
         chats=chat_views([(v.index, v.shown_path, v.result) for v in views]),
     )
 
@@ -309,6 +309,5 @@ def _finding_counts(report: ScanReport) -> list[tuple[str, int]]:
     """Files per finding code, every code listed; none when no file's provenance was read."""
     if not any(f.provenance is not None for f in report.files):
         return []
-    counts = report.findings_summary()
-    matched = [(HASH_LIST_MATCH, counts[HASH_LIST_MATCH])] if counts.get(HASH_LIST_MATCH) else []
-    return matched + [(code, counts.get(code, 0)) for code in CODES]
+    counts = report.findings_summary()  # hash-list matches have their own block: provenance codes only here
+    return [(code, counts.get(code, 0)) for code in CODES]

@@ -55,7 +55,7 @@ class ChatView:
     findings: dict[str, int] = field(default_factory=dict)  # files per finding code
 
 
-def _link_text(link: dict[str, Any]) -> str:
+def _link_text(link: dict[str, Any], shown: dict[str, tuple[int, str]]) -> str:
     kind = link.get("hash_type")
     if kind == "vpdq":
         percent = link.get("match_percent") or ["?", "?"]
@@ -64,10 +64,11 @@ def _link_text(link: dict[str, Any]) -> str:
         how = f"PDQ distance {link.get('distance')}"
     else:
         how = "identical bytes (same SHA-256)"
-    return f"{link.get('a')} ~ {link.get('b')}: {how}"
+    a, b = (shown.get(str(link.get(k)), (-1, str(link.get(k))))[1] for k in ("a", "b"))
+    return f"{a} ~ {b}: {how}"
 
 
-def group_views(groups: list[dict[str, Any]], files: list[FileResult], shown: dict[str, tuple[int, str]]) -> list:
+def group_views(groups: list[dict[str, Any]], shown: dict[str, tuple[int, str]]) -> list[GroupView]:
     """The report's groups for reading; ``shown`` maps a record path to (index, shown path)."""
     out = []
     for g in groups:
@@ -83,7 +84,7 @@ def group_views(groups: list[dict[str, Any]], files: list[FileResult], shown: di
             headline = f"{what}, and {others} more {'copy' if others == 1 else 'copies'}"
             if len(flagged) > 1:
                 headline += f" ({len(flagged)} members flagged)"
-        why = [_link_text(link) for link in g.get("why") or [] if isinstance(link, dict)]
+        why = [_link_text(link, shown) for link in g.get("why") or [] if isinstance(link, dict)]
         out.append(GroupView(str(g.get("id")), members, why, headline))
     return out
 
