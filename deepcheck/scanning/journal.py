@@ -146,8 +146,6 @@ class Journal:
             result = ScanReport.from_dict({"files": [entry["result"]]}).files[0]
         except Exception:  # a damaged entry: analyse the file afresh
             return None
-        if result.hashes is None and result.status != "skipped":
-            return None  # journaled before records carried MD5 and PDQ/vPDQ: analyse afresh to get them
         result.path, result.mtime = shown, mtime
         self.reused += 1
         return result
