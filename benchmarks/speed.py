@@ -318,6 +318,11 @@ def main() -> None:
         action="store_true",
         help="only the speed-up against the DFDC-winner-style reference, same run, same made 1080p clips",
     )
+    ap.add_argument(
+        "--hashing-only",
+        action="store_true",
+        help="only what MD5, PDQ and vPDQ add to a folder scan of photos and of clips (--out hashing.json)",
+    )
     ap.add_argument("--videos", type=Path, default=REPO.parent / "shared" / "data" / "sample-videos")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
     args = ap.parse_args()
@@ -356,6 +361,15 @@ def main() -> None:
     shipped = Analyzer.create(ScanSettings(frames=args.frames))
     folder_scan(shipped, work["1080p"][:1] + work["photos"][:2])  # warm-up: first calls allocate and JIT
 
+    if args.hashing_only:
+        from hash_cost import hashing_cost, hashing_steps
+
+        folders = {"10 s 1080p clip": work["1080p"], "photo": work["photos"]}
+        res = {"scan": hashing_cost(shipped, folders, args.repeats), "steps": hashing_steps(folders)}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(res, indent=2))
+        return
     if args.workers_only:
         res = {"workload": {k: len(v) for k, v in work.items()}, "repeats": args.repeats}
         res["workers"] = compare_workers(shipped, work, args.repeats)

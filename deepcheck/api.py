@@ -37,7 +37,7 @@ Log = Callable[[str, str], None]  # (level: "warning" or "info", message)
 DEFAULT_MODEL = "deepcheck-lite0"  # the same as deepcheck.model.classifier.DEFAULT_MODEL, without importing it
 ENGINES = ("local", "ray")
 # How a scan runs; none of these changes a score, so they are not ScanSettings (not in the report).
-RUN_OPTIONS = ("journal", "address", "ray_actors", "ray_cpus_per_actor")
+RUN_OPTIONS = ("journal", "address", "ray_actors", "ray_cpus_per_actor", "hash_lists", "pdq_distance")
 
 _logger = logging.getLogger("deepcheck")
 
@@ -57,6 +57,9 @@ class ScanPlan:
     address: str | None = None
     ray_actors: int | None = None
     ray_cpus_per_actor: float = 1.0
+    # --hash-list files (paths; loaded and checked by plan_scan into deepcheck.known.HashList objects)
+    hash_lists: list[Any] = dataclasses.field(default_factory=list)
+    pdq_distance: int = 31  # PDQ Hamming distance for hash-list matches and duplicate groups (Meta's default)
 
 
 def plan_scan(
@@ -121,6 +124,14 @@ def _check(plan: ScanPlan) -> None:
     if (plan.ray_actors is not None and plan.ray_actors < 1) or plan.ray_cpus_per_actor <= 0:
         raise UsageError("--ray-actors must be at least 1 and --ray-cpus-per-actor above 0")
     s.c2pa_trust = checked_trust(s.c2pa_trust)
+    if not 0 <= plan.pdq_distance <= 128:
+        raise UsageError("--pdq-distance must be between 0 and 128 (Meta's default is 31)")
+    from deepcheck.known import HashListError, load_hash_lists
+
+    try:
+        plan.hash_lists = load_hash_lists(plan.hash_lists)
+    except HashListError as exc:
+        raise UsageError(f"--hash-list {exc}") from exc
 
 
 def checked_trust(path: PathLike | None) -> str | None:
@@ -154,6 +165,7 @@ def execute(
     models already loaded (``Scanner(isolate=False)``); ``pool`` is a running worker pool to use and
     leave running, with its checked ``card`` (an isolated ``Scanner``).
     """
+    from deepcheck.known import annotate
     from deepcheck.media.evidence import iter_inputs
 
     roots = _as_paths(paths)
@@ -162,8 +174,12 @@ def execute(
     targets = list(iter_inputs(roots))
     log = log or _log
     if plan.engine == "ray":
-        return _run_ray(targets, roots, plan, progress, log, before_analysis)
-    return _run_local(targets, roots, plan, progress, log, before_analysis, analyzer, pool, card)
+        report = _run_ray(targets, roots, plan, progress, log, before_analysis)
+    else:
+        report = _run_local(targets, roots, plan, progress, log, before_analysis, analyzer, pool, card)
+    for warning in annotate(report, targets, plan.hash_lists, plan.pdq_distance):
+        log("warning", warning)
+    return report
 
 
 def _run_local(
@@ -322,8 +338,8 @@ def scan(
     others: ``review_threshold`` (where the ``review`` band starts), ``min_face_prob``, ``detect_size``,
     ``detect_every``, ``sampling``, ``device``, ``runtime``, ``max_pixels``, ``min_face``, ``max_seconds``,
     ``max_memory_mb``, ``c2pa_trust``, ``explain``, ``journal`` (True: the default folder, False: none, or a
-    folder), and for ``engine="ray"``: ``address``, ``ray_actors``,
-    ``ray_cpus_per_actor``.
+    folder), ``hash_lists`` (``--hash-list`` files), ``pdq_distance``, and for ``engine="ray"``: ``address``,
+    ``ray_actors``, ``ray_cpus_per_actor``.
 
     ``progress=True`` draws the CLI's bar on stderr; a function is called as ``progress(done, total,
     file_result)`` after each file.

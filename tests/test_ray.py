@@ -54,19 +54,27 @@ def _comparable(doc: dict) -> dict:
     return doc
 
 
-def _local(targets, analyzer, threads: int = 1):
+def _local(targets, analyzer, threads: int = 1, annotated: bool = False):
     """The local engine's report with ``threads`` torch threads, the Ray workers' count.
+
+    ``annotated``: with the groups and links that every door to a scan (the CLI, the API) adds after its
+    engine, to compare with what ``deepcheck scan`` writes.
 
     Scores are rounded to 5 decimals, but a different thread count sums in another
     order and can move one score by 1e-5, so the engines are compared like for like."""
     import torch
 
+    from deepcheck.known import annotate
+
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        return run_scan(targets, analyzer)
+        report = run_scan(targets, analyzer)
     finally:
         torch.set_num_threads(before)
+    if annotated:
+        annotate(report, targets)
+    return report
 
 
 def _folder(media_dir: Path, tmp_path: Path, names: dict[str, str]) -> Path:
@@ -209,7 +217,7 @@ def test_driver_killed_then_rerun_analyses_only_the_rest(ray_cluster, analyzer, 
     doc = json.loads(out.read_text())
     assert doc["tool"]["engine"]["resumed"] == done_before  # only the rest was analysed
     assert _journaled(cache) == len(names)  # each file journaled once, none twice
-    local = _local(list(iter_inputs([folder])), analyzer)
+    local = _local(list(iter_inputs([folder])), analyzer, annotated=True)
     assert _comparable(doc) == _comparable(json.loads(FORMATS["json"](local)))
 
 

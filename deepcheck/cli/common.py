@@ -12,7 +12,10 @@ EXIT_CLEAN, EXIT_FLAGGED, EXIT_FATAL, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 # The report options that `scan` and `report` share, spelt once.
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif.")
+    str,
+    typer.Option(
+        "--format", "-f", help="table | json | jsonl | csv | html | pdf | junit | sarif | hashes | hashes-json."
+    ),
 ]
 OutputOption = Annotated[
     Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
@@ -34,7 +37,7 @@ TopOption = Annotated[
 ]
 FAIL_ON_HELP = (
     "Comma-separated: what sets exit code 1: fake, review (a file to review or flagged fake; JUnit then counts "
-    "review files as failures), and/or provenance finding codes."
+    "review files as failures), hash-list-match (a --hash-list entry matched) and/or provenance finding codes."
 )
 
 
@@ -97,13 +100,14 @@ def emit(
 
 
 def parse_fail_on(text: str) -> set[str]:
-    """The --fail-on list: ``fake``, ``review`` and/or provenance finding codes."""
+    """The --fail-on list: ``fake``, ``review``, ``hash-list-match`` and/or provenance finding codes."""
     from deepcheck.provenance import CODES
 
+    choices = ("fake", "review", "hash-list-match", *CODES)
     chosen = {x.strip() for x in text.split(",") if x.strip()}
-    unknown = chosen - {"fake", "review", *CODES}
+    unknown = chosen - set(choices)
     if unknown:
-        fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from fake, review, {', '.join(CODES)}")
+        fail(f"unknown --fail-on {', '.join(sorted(unknown))}; choose from {', '.join(choices)}")
     return chosen
 
 
@@ -118,16 +122,15 @@ def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) 
     """1 if a file's verdict or finding is in --fail-on; else 3 if any file could not be analysed; else 0.
 
     ``review`` is a grade, not a band of its own here: it fails on a file to review or flagged fake, so
-    that asking for the stricter gate never lets the worse verdict through.
+    that asking for the stricter gate never lets the worse verdict through. Findings are a file's
+    ``findings``: ``hash-list-match`` (a --hash-list entry matched) and its provenance finding codes.
     """
-    from deepcheck.provenance import finding_codes
-
     summary = report.summary()
     if "fake" in fail_on and summary["fake"]:
         return EXIT_FLAGGED
     if "review" in fail_on and (summary["review"] or summary["fake"]):
         return EXIT_FLAGGED
-    if any(fail_on.intersection(finding_codes(f.provenance)) for f in report.files):
+    if any(fail_on.intersection(f.findings) for f in report.files):
         return EXIT_FLAGGED
     if summary["error"]:
         return EXIT_INCOMPLETE

@@ -160,6 +160,16 @@ def scan(
         typer.Option(help="PEM file of trusted C2PA signer anchors (default: none, signers unverified)."),
     ] = None,
     fail_on: Annotated[str, typer.Option(help=FAIL_ON_HELP)] = "fake",
+    hash_list: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--hash-list",
+            help="Known-material list (CSV hash_type,hash[,label,list,case] or a hash export); repeatable.",
+        ),
+    ] = None,
+    pdq_distance: Annotated[
+        int, typer.Option(help="PDQ Hamming distance for hash-list matches and duplicate groups.")
+    ] = 31,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
     from deepcheck import api
@@ -199,6 +209,8 @@ def scan(
             address=address,
             ray_actors=ray_actors,
             ray_cpus_per_actor=ray_cpus_per_actor,
+            hash_lists=hash_list or [],
+            pdq_distance=pdq_distance,
         )
     except api.UsageError as exc:
         fail(str(exc))

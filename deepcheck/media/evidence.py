@@ -81,6 +81,22 @@ class EvidenceFile:
         self.file.seek(0)
         return digest.hexdigest()
 
+    def digests(self) -> tuple[str, str]:
+        """(MD5, SHA-256) of the whole file in one read through the open descriptor, then rewound.
+
+        MD5 is broken for security but still the key of many hotline and police hash lists, so it is
+        kept beside the SHA-256 that the rest of deepcheck relies on.
+        """
+        import hashlib
+
+        md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+        self.file.seek(0)
+        while chunk := self.file.read(CHUNK):
+            md5.update(chunk)
+            sha.update(chunk)
+        self.file.seek(0)
+        return md5.hexdigest(), sha.hexdigest()
+
     def changed_in_place(self) -> bool:
         """True if the open file was written to since it was opened (size or mtime moved)."""
         now = os.fstat(self.file.fileno())

@@ -25,6 +25,7 @@ import av
 import numpy as np
 
 from deepcheck.media.formats import Frame, MediaError
+from deepcheck.media.perceptual import DOWNSAMPLE_PX, VpdqCollector
 from deepcheck.media.video import DECODE_ERRORS, VideoReader, decoded_frames, rotation_of
 
 LONG_VIDEO_S = 120.0  # above this, sampling="auto" seeks to key frames instead of decoding the stream
@@ -74,6 +75,7 @@ def read_samples(
     max_pixels: int | None = None,
     max_seconds: float | None = None,
     sampling: str = "auto",
+    vpdq: VpdqCollector | None = None,
 ) -> Samples:
     """``n`` frames spread evenly over the stream's real length (see the module docstring for ``sampling``).
 
@@ -81,7 +83,7 @@ def read_samples(
     trusted: frames are always spread over the real length, so frames hidden
     behind a lying header are reached too. At most ``n`` frames are held;
     ``max_pixels`` and ``max_seconds`` bound each frame's size and the file's
-    total time.
+    total time. ``vpdq`` is offered each frame decoded on the way, to hash one per second.
     """
     if sampling not in SAMPLING_MODES:
         raise ValueError(f"sampling must be one of {', '.join(SAMPLING_MODES)}, not {sampling!r}")
@@ -106,10 +108,14 @@ def read_samples(
         mode = "keyframes" if long_clip and len(keys) >= 2 * len(wanted) else "reference"
     times = _times(reader, pts_list)
     if mode == "keyframes":
-        frames = _at_key_frames(reader, wanted, pts_list, keys, times, clock, max_pixels)
+        frames = _at_key_frames(reader, wanted, pts_list, keys, times, clock, max_pixels, vpdq)
+        if vpdq is not None:
+            vpdq.note = "vPDQ from the key frames decoded near the sample points (a long clip), not one per second"
         samples.method = f"key frames: {len(frames)} of the stream's {len(keys):,} key frames, near the sample points"
     else:
-        frames, decoded = _walk(reader, wanted, pts_list, times, clock, max_pixels, skip_nonref=mode == "reference")
+        frames, decoded = _walk(
+            reader, wanted, pts_list, times, clock, max_pixels, skip_nonref=mode == "reference", vpdq=vpdq
+        )
         if mode == "reference":
             samples.method = (
                 f"reference frames: non-reference frames skipped; each sample point took the nearest of "
@@ -155,6 +161,50 @@ def _picture(frame: av.VideoFrame, index: int, time_s: float | None, max_pixels:
     return Frame(index=index, time_s=time_s, rgb=np.ascontiguousarray(rgb))
 
 
+def _offer(vpdq: VpdqCollector | None, frame: av.VideoFrame, time_s: float | None) -> None:
+    """Hash this decoded frame for vPDQ when it is the first at or after the next whole second.
+
+    The decoder scales it straight to at most 512 px (what PDQ would shrink it to anyway), which costs far
+    less than a full-size RGB conversion. A hashing failure ends the vPDQ, never the analysis.
+    """
+    if vpdq is None or not vpdq.wants(time_s) or vpdq.note:
+        return
+    try:
+        w, h = frame.width, frame.height
+        scale = min(1.0, DOWNSAMPLE_PX / max(w, h, 1))
+        size = {"width": max(1, round(w * scale)), "height": max(1, round(h * scale))}
+        rgb = frame.reformat(format="rgb24", interpolation="AREA", **size).to_ndarray()
+        turns = rotation_of(frame) // 90
+        if turns:
+            rgb = np.rot90(rgb, k=-turns)
+        vpdq.add(time_s, rgb)
+    except (*DECODE_ERRORS, MemoryError) as exc:
+        vpdq.note = f"vPDQ stopped at {time_s:g} s: {type(exc).__name__}: {exc}"
+
+
+def _mark_packets(
+    reader: VideoReader, pts_list: list[int], times: Callable[[int], float | None], vpdq: VpdqCollector | None
+) -> Callable[[av.Packet], None] | None:
+    """Decode, despite NONREF skipping, the frame shown at each whole second (vPDQ's frames).
+
+    Which frames are reference frames depends on the encoder, so a re-encoded copy would otherwise be
+    hashed a few frames off the mark and miss its original in fast motion. A non-reference frame is
+    referenced by nothing, so decoding one more costs one frame a second and changes no other frame.
+    """
+    if vpdq is None or not pts_list or times(0) is None:
+        return None
+    seconds = [times(i) or 0.0 for i in range(len(pts_list))]
+    wanted = {pts_list[i] for i in (bisect.bisect_left(seconds, k) for k in range(int(seconds[-1]) + 1))}
+    context = reader.stream.codec_context
+
+    def before_decode(packet: av.Packet) -> None:
+        mode = "DEFAULT" if packet.pts in wanted else "NONREF"
+        if context.skip_frame != mode:
+            context.skip_frame = mode
+
+    return before_decode
+
+
 def _walk(
     reader: VideoReader,
     wanted: list[int],
@@ -163,10 +213,12 @@ def _walk(
     clock: Clock,
     max_pixels: int | None,
     skip_nonref: bool,
+    vpdq: VpdqCollector | None = None,
 ) -> tuple[list[Frame], int]:
     """Decode from the start to the last sample point; each point takes the nearest decoded frame."""
     if skip_nonref:
         reader.stream.codec_context.skip_frame = "NONREF"
+    exact = _mark_packets(reader, pts_list, times, vpdq) if skip_nonref else None
     chosen: list[Frame] = []
     taken: set[int] = set()
     prev: tuple[int, av.VideoFrame] | None = None
@@ -178,10 +230,11 @@ def _walk(
             taken.add(position)
             chosen.append(_picture(frame, position, times(position), max_pixels))
 
-    for frame in decoded_frames(reader):
+    for frame in decoded_frames(reader, before_decode=exact):
         position = _position(pts_list, frame.pts, decoded)
         decoded += 1
         clock.check(decoded)
+        _offer(vpdq, frame, times(position))
         while target < len(wanted) and position >= wanted[target]:
             point = wanted[target]
             if prev is not None and point - prev[0] < position - point:
@@ -206,6 +259,7 @@ def _at_key_frames(
     times: Callable[[int], float | None],
     clock: Clock,
     max_pixels: int | None,
+    vpdq: VpdqCollector | None = None,
 ) -> list[Frame]:
     """For each sample point, seek to the nearest key frame and decode it alone."""
     nearest: list[int] = []
@@ -232,6 +286,7 @@ def _at_key_frames(
                 if position not in taken:
                     taken.add(position)
                     frames.append(_picture(frame, position, times(position), max_pixels))
+                    _offer(vpdq, frame, times(position))
                 break
     frames.sort(key=lambda f: f.index)
     return frames

@@ -180,10 +180,13 @@ def rotation_of(frame: av.VideoFrame) -> int:
         return 0
 
 
-def decoded_frames(reader: VideoReader, max_packets: int | None = None) -> Iterator[av.VideoFrame]:
+def decoded_frames(
+    reader: VideoReader, max_packets: int | None = None, before_decode: Callable[[av.Packet], None] | None = None
+) -> Iterator[av.VideoFrame]:
     """Decoded frames in presentation order; damaged packets are skipped, up to ``MAX_BAD_PACKETS``.
 
-    ``max_packets`` bounds the packets read (a seek that lands on nothing decodable must not read on).
+    ``max_packets`` bounds the packets read (a seek that lands on nothing decodable must not read on);
+    ``before_decode`` sees each packet first (to change the decoder's frame skipping for it).
     """
     bad = 0
     read = 0
@@ -197,6 +200,8 @@ def decoded_frames(reader: VideoReader, max_packets: int | None = None) -> Itera
                 return
             except DECODE_ERRORS:
                 return  # a damaged container tail ends the stream
+            if before_decode is not None:
+                before_decode(packet)
             try:
                 frames = packet.decode()
             except DECODE_ERRORS:

@@ -74,13 +74,23 @@ class FileResult:
     # frames of the source with every face boxed and labelled (explain only):
     # {"frame_index", "time_s", "persons": [ids whose best frame this is], "image": JPEG data: URI}
     context_frames: list[dict[str, Any]] = field(default_factory=list)
+    # md5, sha256, and pdq with pdq_quality (images) or vpdq (videos: "hex,quality,seconds" per frame,
+    # Meta's compact form), computed by the worker from the bytes and frames it decoded; None: not read
+    hashes: dict[str, Any] | None = None
+    # entries of --hash-list files this file matches (deepcheck/known/matching.py): list, label, case,
+    # hash_type, distance; any match is the finding "hash-list-match", listed first
+    hash_matches: list[dict[str, Any]] = field(default_factory=list)
+    group: str | None = None  # id of its duplicate group in ScanReport.groups (exact or near copies)
+    # the Telegram Desktop export message this file came from: chat, chat_id, message_id, date, from,
+    # from_id, forwarded_from (deepcheck/provenance/telegram.py)
+    telegram: dict[str, Any] | None = None
 
     @property
     def findings(self) -> list[str]:
-        """The codes of this file's provenance findings, in order (empty when provenance was not read)."""
+        """Finding codes in order: "hash-list-match" first when a list matched, then provenance findings."""
         from deepcheck.provenance import finding_codes
 
-        return finding_codes(self.provenance)
+        return (["hash-list-match"] if self.hash_matches else []) + finding_codes(self.provenance)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's fields, with ``findings`` (the finding codes, derived) just before ``provenance``."""
@@ -114,6 +124,8 @@ class ScanReport:
     started: str
     finished: str | None = None
     files: list[FileResult] = field(default_factory=list)
+    # duplicate groups (deepcheck/known/groups.py): {"id", "members": [paths], "why": [links], "flagged": [...]}
+    groups: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         """Files in all, then by verdict (fake, review, real) and by status (no_face, skipped, error)."""
@@ -134,8 +146,11 @@ class ScanReport:
         return counts
 
     def findings_summary(self) -> dict[str, int]:
-        """Files per provenance finding code (a file with several findings counts under each)."""
+        """Files per finding code (a file with several findings counts under each); hash-list matches first."""
         counts: dict[str, int] = {}
+        matched = sum(1 for f in self.files if f.hash_matches)
+        if matched:
+            counts["hash-list-match"] = matched
         for f in self.files:
             for finding in (f.provenance or {}).get("findings") or []:
                 code = finding.get("code") if isinstance(finding, dict) else None
@@ -154,6 +169,7 @@ class ScanReport:
             "summary": self.summary(),
             "findings_summary": self.findings_summary(),
             "files": [f.to_dict() for f in self.files],
+            "groups": self.groups,
         }
 
     def to_json(self) -> str:
@@ -197,4 +213,5 @@ class ScanReport:
             started=data.get("started", ""),
             finished=data.get("finished"),
             files=files,
+            groups=[g for g in data.get("groups") or [] if isinstance(g, dict)],  # absent before 0.2
         )

@@ -1,9 +1,10 @@
 """The worklist: which files to look at first, for every writer that orders files by risk.
 
-An investigator with thousands of files reads from the top. Risk order is the verdict bands worst first,
-then the files nothing is known about: ``fake``, ``review``, files that could not be analysed, ``real``,
-files without a face, skipped files; within a group the highest score first, then scan order. It is
-decided here, once, so the CSV, the HTML index and the terminal table agree (``--sort risk``, ``--top``).
+An investigator with thousands of files reads from the top. Risk order puts known material first: files
+that match a ``--hash-list`` entry (deepcheck/known/), whatever their verdict. Then the verdict bands worst
+first, then the files nothing is known about: ``fake``, ``review``, files that could not be analysed,
+``real``, files without a face, skipped files; within a group the highest score first, then scan order. It
+is decided here, once, so the CSV, the HTML index and the terminal table agree (``--sort risk``, ``--top``).
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ def category(f: FileResult) -> str:
     return f.status if f.status in (STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED) else STATUS_ERROR
 
 
-def risk_key(f: FileResult, index: int) -> tuple[int, float, int]:
-    """Sort key: the group's place in RISK_ORDER, the score (highest first), then the scan position."""
+def risk_key(f: FileResult, index: int) -> tuple[bool, int, float, int]:
+    """Sort key: hash-list matches first, then the group's place in RISK_ORDER, the score (highest first), and
+    the scan position."""
     score = f.score if isinstance(f.score, (int, float)) else float("-inf")
-    return RISK_ORDER.index(category(f)), -score, index
+    return not f.hash_matches, RISK_ORDER.index(category(f)), -score, index
 
 
 def risk_positions(files: list[FileResult]) -> list[int]:

@@ -1,8 +1,9 @@
 """What a report shows, worked out once for every human-readable writer (table, HTML, PDF).
 
 A :class:`ReportView` is plain data built from a finished :class:`ScanReport`:
-the files in risk order (flagged fake, needs review, could not be analysed,
-then the rest; each band by score, deepcheck/reports/triage.py), each with its
+the files in risk order (files on a --hash-list first, then flagged fake, needs
+review, could not be analysed, then the rest; each band by score,
+deepcheck/reports/triage.py), each with its
 path relative to the common root of the inputs, its strongest face, how many
 sampled frames crossed the thresholds, and one plain-language sentence that
 names the band and, in a video with several people, each person's band.
@@ -34,6 +35,7 @@ from deepcheck.reports.results import (
     ScanReport,
 )
 from deepcheck.reports.triage import RISK_ORDER, SORTS, category, risk_positions
+from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -110,7 +112,8 @@ class ReportView:
     root: str  # the common folder of the inputs ("" when they share none)
     threshold: float | None  # the fake threshold
     counts: list[tuple[str, str, int]]  # (category key, label, count), in risk order
-    files: list[FileView]  # risk order: fake, review, could not analyse, real, no face, skipped; bands by score
+    # risk order: hash-list matches, then fake, review, could not analyse, real, no face, skipped; bands by score
+    files: list[FileView]
     scan_id: str
     data_sha256: str  # SHA-256 of the scan's JSON document, as `-f json` writes it
     model_rows: list[tuple[str, Any]]
@@ -121,6 +124,13 @@ class ReportView:
     finding_counts: list[tuple[str, int]] = field(default_factory=list)  # files per finding code; [] when unread
     review_threshold: float | None = None  # where "review" starts; None: no review band (or a scan from before)
     sort: str = "scan"  # the index's order: scan (as listed) or risk (the worklist)
+    groups: list[GroupView] = field(default_factory=list)  # duplicate groups (exact or near copies)
+    chats: list[ChatView] = field(default_factory=list)  # findings by Telegram chat and sender; [] without export
+
+    @property
+    def matched(self) -> list[FileView]:
+        """Files on a --hash-list, whatever their verdict: shown before everything else."""
+        return [v for v in self.files if v.result.hash_matches]
 
     def of(self, cat: str) -> list[FileView]:
         return [v for v in self.files if v.category == cat]
@@ -249,7 +259,7 @@ def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
     rows = [(str(x.get("code") or "?"), str(x.get("severity") or ""), str(x.get("sentence") or "")) for x in found]
     c2pa = prov.get("c2pa")
     state = c2pa.get("validation") if isinstance(c2pa, dict) else None
-    return rows, None if state is None else C2PA_STATES.get(state, str(state))
+    return match_rows(f) + rows, None if state is None else C2PA_STATES.get(state, str(state))
 
 
 def _frames_over(f: FileResult, line: float) -> int:
@@ -342,7 +352,7 @@ def build(report: ScanReport, sort: str = "scan") -> ReportView:
         review = None  # no review band: a scan from before bands, or one run with an empty band
     root = common_root([f.path for f in report.files])
     views = [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
-    views = [views[i] for i in risk_positions(report.files)]
+    views = [views[i] for i in risk_positions(report.files)]  # hash-list matches first, then the bands
     for rank, v in enumerate(views):
         v.risk = rank
     counts = [(k, label, sum(1 for v in views if v.category == k)) for k, label in CATEGORIES]
@@ -387,6 +397,8 @@ def build(report: ScanReport, sort: str = "scan") -> ReportView:
         finding_counts=_finding_counts(report),
         review_threshold=review,
         sort=sort,
+        groups=group_views(report.groups, {v.result.path: (v.index, v.shown_path) for v in views}),
+        chats=chat_views([(v.index, v.shown_path, v.result) for v in views]),
     )
 
 
@@ -394,5 +406,5 @@ def _finding_counts(report: ScanReport) -> list[tuple[str, int]]:
     """Files per finding code, every code listed; none when no file's provenance was read."""
     if not any(f.provenance is not None for f in report.files):
         return []
-    counts = report.findings_summary()
+    counts = report.findings_summary()  # hash-list matches have their own block: provenance codes only here
     return [(code, counts.get(code, 0)) for code in CODES]

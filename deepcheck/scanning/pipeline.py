@@ -26,6 +26,7 @@ from deepcheck.media.formats import (
     sniff_bytes,
 )
 from deepcheck.media.images import load_image
+from deepcheck.media.perceptual import VpdqCollector, pdq
 from deepcheck.media.sampling import read_samples
 from deepcheck.media.video import VideoReader
 from deepcheck.model import scoring
@@ -121,7 +122,8 @@ class Analyzer:
         with open_evidence(path) as evidence:
             result.size_bytes, result.mtime = evidence.stat.st_size, evidence.stat.st_mtime
             self._stage("hashing", result)
-            result.sha256 = evidence.sha256()
+            md5, result.sha256 = evidence.digests()
+            result.hashes = {"md5": md5, "sha256": result.sha256}
             self._stage("decoding", result)
             prepared.frames = self._decode(path, evidence, result)
             if evidence.changed_in_place():
@@ -152,6 +154,7 @@ class Analyzer:
             result.provenance = read_provenance(evidence.file, media_type, container, trust=self.c2pa_trust)
             rgb, info = load_image(evidence.file, settings.max_pixels, container)
             result.media.update(_media_dict(info, path))
+            _perceptual_hash(result, rgb)
             if min(rgb.shape[:2]) < MIN_IMAGE_SIDE:
                 result.status = STATUS_NO_FACE
                 result.media["note_size"] = (
@@ -177,6 +180,7 @@ class Analyzer:
                         f"video frames are {info.width}x{info.height}, over the pixel limit of "
                         f"{settings.max_pixels:,} (--max-pixels)"
                     )
+                vpdq = VpdqCollector()
                 samples = read_samples(
                     reader,
                     settings.frames,
@@ -185,7 +189,11 @@ class Analyzer:
                     max_pixels=settings.max_pixels,
                     max_seconds=settings.max_seconds,
                     sampling=settings.sampling,
+                    vpdq=vpdq,
                 )
+            result.hashes["vpdq"] = vpdq.compact()
+            if vpdq.note:
+                result.media["note_vpdq"] = vpdq.note
             if samples.method:
                 result.media["sampling"] = samples.method
             if samples.frames_in_stream is not None:
@@ -265,6 +273,14 @@ def _guarded(result: FileResult, step: Callable[[], object]) -> None:
         result.status, result.error = STATUS_ERROR, "out of memory while decoding this file"
     except Exception as exc:  # a bug or a hostile file must not end the scan
         result.status, result.error = STATUS_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _perceptual_hash(result: FileResult, rgb) -> None:
+    """PDQ of the decoded still; a failure costs the file its PDQ (noted), never its analysis."""
+    try:
+        result.hashes["pdq"], result.hashes["pdq_quality"] = pdq(rgb)
+    except Exception as exc:
+        result.media["note_pdq"] = f"PDQ could not be computed: {type(exc).__name__}: {exc}"
 
 
 def _skip_folder(path: Path, result: FileResult, symlink: bool) -> None:

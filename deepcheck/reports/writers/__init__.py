@@ -13,6 +13,7 @@ from pathlib import Path
 
 from deepcheck.reports.results import ScanReport
 from deepcheck.reports.triage import SORTS
+from deepcheck.reports.writers.hashes import to_hashes_csv, to_hashes_json
 from deepcheck.reports.writers.html import to_html
 from deepcheck.reports.writers.junit import to_junit
 from deepcheck.reports.writers.machine import to_csv, to_json, to_jsonl
@@ -29,6 +30,8 @@ FORMATS: dict[str, Writer] = {
     "pdf": to_pdf,
     "junit": to_junit,
     "sarif": to_sarif,
+    "hashes": to_hashes_csv,
+    "hashes-json": to_hashes_json,
 }
 PICTURE_FORMATS = ("html", "pdf")  # formats that show face pictures: they turn on ScanSettings.explain
 

@@ -30,6 +30,7 @@ from deepcheck.reports.results import ScanReport
 from deepcheck.reports.view import CATEGORIES, ReportView, build, category, plural
 from deepcheck.reports.writers.html_assets import CSP, CSS, SCRIPT
 from deepcheck.reports.writers.html_file import FILE_PANELS, GRADCAM_CAVEAT, file_section
+from deepcheck.reports.writers.html_known import chats_section, groups_section
 from deepcheck.reports.writers.html_markup import e
 from deepcheck.reports.writers.html_provenance import provenance_summary
 from deepcheck.reports.writers.html_summary import (
@@ -79,6 +80,8 @@ def render_html(view: ReportView) -> str:
         f"with model {e(report.model.get('name'))}, from {e(report.started)} to {e(report.finished)} (UTC).{where}</p>"
         "</header>"
         + findings_section(view, timelines)
+        + groups_section(view)
+        + chats_section(view)
         + (provenance if early else "")
         + failed_section(view)
         + remaining_section(view)

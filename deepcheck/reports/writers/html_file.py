@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from deepcheck.reports.view import FileView, score_text
+from deepcheck.reports.writers.html_known import known_panel
 from deepcheck.reports.writers.html_markup import badge, data_attrs, e, frame_at, image_uri, kv_table
 from deepcheck.reports.writers.html_provenance import provenance_panel
 from deepcheck.reports.writers.timeline import points_of
@@ -175,6 +176,7 @@ FILE_PANELS: list[Panel] = [
     _timeline_panel,
     _heatmaps_panel,
     _provenance_panel,
+    known_panel,
 ]
 
 

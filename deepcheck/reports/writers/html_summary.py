@@ -8,6 +8,7 @@ page that strings the sections together is deepcheck/reports/writers/html.py.
 from __future__ import annotations
 
 from deepcheck.reports.view import CATEGORIES, CAVEAT, FileView, ReportView, band_rule, rest_note, score_text
+from deepcheck.reports.writers.html_known import matched_block
 from deepcheck.reports.writers.html_markup import badge, data_attrs, e, frame_at, image_uri, kv_table
 
 # -- findings: what the reader sees first ------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def findings_section(view: ReportView, timelines: dict[int, str]) -> str:
         + f'<p class="note">{e(band_rule(view))}'
         + e(CAVEAT)
         + " The model and its measured limits are in the appendix.</p>"
-    )
+    ) + matched_block(view)
     if flagged:
         out += f'<h3 id="flagged">Flagged fake ({len(flagged)})</h3>' + "".join(_finding(v, timelines) for v in flagged)
     else:

@@ -4,7 +4,9 @@ A file flagged fake is a ``<failure>``, a file that could not be analysed is an
 ``<error>``, a skipped file is ``<skipped>``; real and no-face files pass. A
 file in the review band is a ``<failure>`` only when ``review`` is in
 ``--fail-on`` (as it then fails the exit code too); otherwise it passes, and its
-output says it needs review. Each media file's provenance finding codes are its
+output says it needs review. A file that matches a ``--hash-list`` entry is a
+``<failure>`` of type ``hash-list-match`` (before any verdict failure), whatever
+its verdict. Each media file's provenance finding codes are its
 ``provenance.findings`` property.
 """
 
@@ -24,6 +26,7 @@ from deepcheck.reports.results import (
     FileResult,
     ScanReport,
 )
+from deepcheck.reports.view_known import match_sentence
 
 # Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -45,6 +48,11 @@ def _review_text(f: FileResult, model: dict) -> str:
     )
 
 
+def _fails(f: FileResult, review_fails: bool) -> bool:
+    """A testcase with a ``<failure>``: on a hash list, flagged fake, or to review when review is in --fail-on."""
+    return bool(f.hash_matches) or f.verdict == VERDICT_FAKE or (review_fails and f.verdict == VERDICT_REVIEW)
+
+
 def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> str:
     """The JUnit document; ``fail_on`` is ``--fail-on``: with ``review`` in it, review files are failures."""
     s = report.summary()
@@ -54,7 +62,7 @@ def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> 
     total_time = sum(f.seconds or 0.0 for f in report.files)
     counts = {
         "tests": str(s["files"]),
-        "failures": str(s[VERDICT_FAKE] + (s[VERDICT_REVIEW] if review_fails else 0)),
+        "failures": str(sum(1 for f in report.files if _fails(f, review_fails))),
         "errors": str(s[STATUS_ERROR]),
         "skipped": str(s[STATUS_SKIPPED]),
         "time": f"{total_time:.3f}",
@@ -83,6 +91,10 @@ def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> 
             file=xml_safe(f.path),
             time=f"{f.seconds or 0.0:.3f}",
         )
+        if f.hash_matches:  # known material: a failure of its own, before the face verdict
+            matches = "; ".join(match_sentence(m) for m in f.hash_matches if isinstance(m, dict))
+            el = ET.SubElement(case, "failure", type="hash-list-match", message=xml_safe(matches))
+            el.text = xml_safe(f"{f.path}\n{matches}")
         if f.provenance is not None:  # provenance findings: a property, beside the face verdict
             case_props = ET.SubElement(case, "properties")
             ET.SubElement(

@@ -38,6 +38,7 @@ from deepcheck.reports.view import (
     rest_note,
     score_text,
 )
+from deepcheck.reports.writers import pdf_known
 from deepcheck.reports.writers.html_file import GRADCAM_CAVEAT
 from deepcheck.reports.writers.html_provenance import MEANING
 from deepcheck.reports.writers.pdf_layout import GREY, ORANGE, PAGE_SIZES, RED, Layout, iso_time
@@ -69,6 +70,8 @@ class _Exhibit(Layout):
             colour=GREY,
         )
         self.findings()
+        pdf_known.groups(self)
+        pdf_known.chats(self)
         early = view.notable_provenance  # as in the HTML: a declared generator or broken signature is a finding
         if early:
             self.provenance()
@@ -90,6 +93,7 @@ class _Exhibit(Layout):
         self.text(counts, size=11, bold=True, h=6)
         self.text(f"{band_rule(view)}{CAVEAT}", size=8.5)
         self.pdf.ln(2)
+        pdf_known.matched(self)  # known material first, whatever its verdict
         if view.flagged:
             self.band(f"Flagged fake ({len(view.flagged)})", view.flagged, RED)
         else:
@@ -202,11 +206,16 @@ class _Exhibit(Layout):
             rows.append(("over the thresholds", v.over_text))
         rows.append(("faces found", len(f.faces)))
         if v.findings:
-            rows.append(("provenance findings", ", ".join(code for code, _, _ in v.findings)))
+            rows.append(("findings", ", ".join(code for code, _, _ in v.findings)))
         if v.c2pa_state:
             rows.append(("C2PA validation", v.c2pa_state))
         if v.seconds is not None:
             rows.append(("analysis time (s)", v.seconds))
+        hashes = f.hashes if isinstance(f.hashes, dict) else {}
+        rows += [(key, hashes[key]) for key in ("md5", "pdq", "pdq_quality") if hashes.get(key) is not None]
+        if f.group:
+            rows.append(("duplicate group", f.group))
+        rows += [(f"telegram {k}", x) for k, x in (f.telegram or {}).items()]
         self.rows(rows + [(f"media: {k}", x) for k, x in flatten(f.media)])
         contexts = [
             (

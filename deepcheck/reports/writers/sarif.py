@@ -1,6 +1,8 @@
-"""SARIF 2.1.0: one result per flagged or review file, file that could not be analysed, or provenance finding.
+"""SARIF 2.1.0: one result per hash-list match, flagged or review file, file not analysed, or provenance finding.
 
-Code-scanning dashboards read SARIF. A file flagged fake is an ``error``-level
+Code-scanning dashboards read SARIF. A file that matches a ``--hash-list`` entry
+is an ``error``-level result of rule ``deepcheck/hash-list-match`` for each
+match, listed before the file's other results. A file flagged fake is an ``error``-level
 result of rule ``deepcheck/manipulated-face``; a file in the review band is a
 ``warning`` of rule ``deepcheck/needs-review`` (SARIF's levels are the verdict
 bands); a file that could not be analysed is a ``warning`` of rule
@@ -18,11 +20,12 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from deepcheck.reports.results import STATUS_ERROR, VERDICT_FAKE, VERDICT_REVIEW, FileResult, ScanReport
+from deepcheck.reports.view_known import match_sentence
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 RULE_FAKE, RULE_ERROR = "deepcheck/manipulated-face", "deepcheck/analysis-error"
 RULE_AI, RULE_C2PA = "deepcheck/declared-ai-generated", "deepcheck/c2pa-invalid"
-RULE_REVIEW = "deepcheck/needs-review"
+RULE_REVIEW, RULE_HASH_LIST = "deepcheck/needs-review", "deepcheck/hash-list-match"
 RULES = [
     {
         "id": RULE_FAKE,
@@ -73,9 +76,20 @@ RULES = [
         },
         "defaultConfiguration": {"level": "warning"},
     },
+    {
+        "id": RULE_HASH_LIST,
+        "name": "HashListMatch",
+        "shortDescription": {"text": "The file matches a hash list of known material (--hash-list)."},
+        "fullDescription": {
+            "text": "The file's MD5 or SHA-256 equals, or its PDQ or vPDQ perceptual hash is near, an entry of "
+            "a hash list given to the scan. The result names the list, its label and the distance."
+        },
+        "defaultConfiguration": {"level": "error"},
+    },
 ]
-_RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
-_FINDING_RULES = {"declared-ai-generated": (2, "warning"), "c2pa-invalid": (3, "error")}
+_RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}  # results name their rule by id, never by position
+# provenance finding code -> (rule id, level); the codes without a rule give no result
+_FINDING_RULES = {"declared-ai-generated": (RULE_AI, "warning"), "c2pa-invalid": (RULE_C2PA, "error")}
 
 
 def artifact_uri(path: str) -> str:
@@ -90,13 +104,15 @@ def _location(f: FileResult) -> dict:
 
 
 def _results(f: FileResult, index: int, model: dict) -> list[dict]:
-    """The file's results: the face verdict or the error, then its provenance findings that have a rule."""
+    """The file's results: hash-list matches, the face verdict or the error, then provenance findings with a rule."""
     threshold, name = model.get("threshold"), model.get("name")
-    found: list[tuple[int, str, str]] = []
+    found: list[tuple[str, str, str]] = [
+        (RULE_HASH_LIST, "error", match_sentence(m)) for m in f.hash_matches if isinstance(m, dict)
+    ]  # known material first
     if f.verdict == VERDICT_FAKE:
         found.append(
             (
-                0,
+                RULE_FAKE,
                 "error",
                 f"Flagged as manipulated: score {f.score:.4f} ≥ threshold {threshold} "
                 f"(model {name}, {len(f.faces)} faces).",
@@ -105,14 +121,14 @@ def _results(f: FileResult, index: int, model: dict) -> list[dict]:
     elif f.verdict == VERDICT_REVIEW:
         found.append(
             (
-                _RULE_INDEX[RULE_REVIEW],
+                RULE_REVIEW,
                 "warning",
                 f"Needs review: score {f.score:.4f} ≥ review threshold {model.get('review_threshold')}, under the "
                 f"fake threshold {threshold} (model {name}, {len(f.faces)} faces).",
             )
         )
     elif f.status == STATUS_ERROR:
-        found.append((1, "warning", f"Could not be analysed: {f.error or 'unknown error'}."))
+        found.append((RULE_ERROR, "warning", f"Could not be analysed: {f.error or 'unknown error'}."))
     for finding in (f.provenance or {}).get("findings") or []:
         if isinstance(finding, dict) and finding.get("code") in _FINDING_RULES:
             rule, level = _FINDING_RULES[finding["code"]]
@@ -122,8 +138,8 @@ def _results(f: FileResult, index: int, model: dict) -> list[dict]:
         location = _location(f)
         location["physicalLocation"]["artifactLocation"]["index"] = index
         result = {
-            "ruleId": RULES[rule]["id"],
-            "ruleIndex": rule,
+            "ruleId": rule,
+            "ruleIndex": _RULE_INDEX[rule],
             "level": level,
             "message": {"text": text.encode("utf-8", "backslashreplace").decode("utf-8")},
             "locations": [location],

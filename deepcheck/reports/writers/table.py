@@ -18,12 +18,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from deepcheck.provenance import finding_codes
-from deepcheck.reports.results import ScanReport
+from deepcheck.reports.results import FileResult, ScanReport
 from deepcheck.reports.view import ReportView, build
 
 VERDICT_STYLE = {"fake": "bold red", "review": "bold dark_orange", "real": "green"}
-FINDING_STYLE = {"declared-ai-generated": "bold yellow", "c2pa-invalid": "bold red", "declared-edited": "yellow"}
+FINDING_STYLE = {
+    "hash-list-match": "bold red",
+    "declared-ai-generated": "bold yellow",
+    "c2pa-invalid": "bold red",
+    "declared-edited": "yellow",
+}
 STATUS_STYLE = {"ok": "", "no_face": "yellow", "error": "bold magenta", "skipped": "dim"}
 FIXED_COLUMNS = 5 + 5 + 5 + 7  # type, faces, score, verdict at their usual widths
 TABLE_CHROME = 7 + 6 * 2  # borders between 6 columns, and one space of padding each side
@@ -76,8 +80,9 @@ def render_table(
     """The table of files; ``sort`` (scan or risk) orders the rows, ``top`` keeps only the N highest-risk."""
     view = build(report, sort="risk" if top is not None else sort)
     rows = view.indexed[:top] if top is not None else view.indexed
-    # the provenance column only when a file declares something ("no-provenance" is counted in the summary)
-    declared = [_findings_text(f.provenance) for f in report.files]
+    # the findings column only when a file is on a hash list or declares something ("no-provenance" is counted
+    # in the summary)
+    declared = [_findings_text(f) for f in report.files]
     extra = max((cell_len(t.plain) for t in declared), default=0)
     extra = min(extra, 24) + 3 if extra else 0
     file_width = _file_width(view, console.width, extra)
@@ -100,7 +105,7 @@ def render_table(
     table.add_column("verdict", no_wrap=True, min_width=7)
     table.add_column("status", no_wrap=True, overflow="ellipsis", min_width=MIN_STATUS, max_width=status_width)
     if extra:
-        table.add_column("provenance", no_wrap=True, overflow="ellipsis", max_width=24)
+        table.add_column("findings", no_wrap=True, overflow="ellipsis", max_width=24)
     for v in rows:
         f = v.result
         status = f.status if not f.error else f"{f.status}: {one_line(f.error)}"
@@ -111,7 +116,7 @@ def render_table(
             "" if f.score is None else f"{f.score:.3f}",
             Text(f.verdict or "-", style=VERDICT_STYLE.get(f.verdict or "", "")),
             Text(status, style=STATUS_STYLE.get(f.status, "")),
-            *([_findings_text(f.provenance)] if extra else []),
+            *([_findings_text(f)] if extra else []),
         )
         if verbose:
             for face in f.faces:
@@ -125,7 +130,14 @@ def render_table(
                     Text(f"box {[round(x) for x in face.box]}", style="dim"),
                     *([""] if extra else []),
                 )
+    for v in view.matched:  # known material first, above the table
+        for code, _, sentence in v.findings:
+            if code == "hash-list-match":
+                console.print(Text(f"ON A HASH LIST: {v.shown_path}: {sentence}", style="bold red"))
     console.print(table)
+    for g in view.groups:
+        line = f"group {g.id}: {len(g.members)} copies" + (f", {g.headline}" if g.headline else "")
+        console.print(Text(line + ": " + ", ".join(p for _, p in g.members), style="bold red" if g.headline else ""))
     if verbose:
         for v in rows:
             if v.message:
@@ -139,12 +151,12 @@ def render_table(
     )
     findings = report.findings_summary()
     if findings:
-        console.print("provenance: " + ", ".join(f"{n} {code}" for code, n in findings.items()), markup=False)
+        console.print("findings: " + ", ".join(f"{n} {code}" for code, n in findings.items()), markup=False)
 
 
-def _findings_text(provenance: dict | None) -> Text:
-    """Declared findings, the ones that need a look in colour; empty when a file declares nothing."""
-    codes = [c for c in finding_codes(provenance) if c != "no-provenance"]
+def _findings_text(f: FileResult) -> Text:
+    """Hash-list matches and declared findings, those that need a look in colour; empty when there are none."""
+    codes = [c for c in f.findings if c != "no-provenance"]
     if not codes:
         return Text("")
     text = Text()
