@@ -23,6 +23,7 @@ run step for step on any machine.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -169,6 +170,7 @@ def train(
         "gpu": torch.cuda.get_device_name(0) if amp else "",
         "workers": workers,
         "init": str(init) if init else "",
+        "init_sha256": hashlib.sha256(Path(init).read_bytes()).hexdigest() if init else "",
         "bundle": json.loads((bundle / "items.json").read_text(encoding="utf-8"))["counts"],
         "seconds": round(time.time() - t0, 1),
         "history": history,
@@ -192,15 +194,26 @@ def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
         name=name,
         architecture=record["architecture"],
         input_size=recipe.input_size,
-        device=record["device"],
-        command=f"python -m deepcheck.training.kit train ... --tag {record['tag']} (see training.kit)",
-        notes=f"GPU kit run {record['tag']}: {record['steps']} steps of {record['batch_size']}",
         framing=Framing(view.size_rel_height, view.shift_y_rel_height),
     )
     out.mkdir(parents=True, exist_ok=True)
     card_path = write_weights_and_card(net, cfg, recipe.input_size, [], out)
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    card["training"]["kit"] = record
+    flags = {"corpus": "--no-corpus", "codecs": "--no-codecs"}
+    args = [flags[k] for k in flags if not getattr(recipe, k)]
+    args += [f"--corpus-view {recipe.corpus_view}"] * (recipe.corpus_view != "wide")
+    args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
+    # the kit's own record replaces TrainConfig's defaults, which this path does not use
+    card["training"] = {
+        "command": (
+            f"python -m deepcheck.training.kit train BUNDLE OUT --steps {record['steps']} "
+            f"--batch-size {record['batch_size']} --lr {record['lr']} --input-size {recipe.input_size} "
+            f"--init {record['init'] or 'NONE'} --tag {record['tag']} {' '.join(args)}".strip()
+        ),
+        "data": f"bundle (deepcheck/training/bundle.py): {record['bundle']}",
+        "notes": f"{record['steps']} steps of {record['batch_size']} on {record['gpu'] or record['device']}",
+        "kit": record,
+    }
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return card_path
 
