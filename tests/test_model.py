@@ -19,7 +19,7 @@ def test_shipped_card_is_complete_and_hash_matches():
     assert card.input_size > 0 and len(card.mean) == 3 and len(card.std) == 3
     assert 0 < card.framing.size_rel_height < 2
     assert 0 < card.threshold < 1 and card.temperature > 0
-    assert card.training["command"].startswith("deepcheck train")
+    assert card.training["command"].startswith(("deepcheck train", "python -m deepcheck.training.kit train"))
     assert 0.5 < card.metrics["val_crop_auc"] <= 1.0
     assert sha256_file(MODELS_DIR / card.weights_file) == card.sha256
 
