@@ -23,7 +23,6 @@ run step for step on any machine.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcheck.media.fileio import sha256_file
 from deepcheck.training.bundle import BundleDataset, Recipe
 
 
@@ -45,10 +45,12 @@ def _loader_init(_worker_id: int) -> None:
 
 
 def _network(architecture: str, init: Path | None):
+    """The classifier's network (deepcheck/model/classifier.py), from ``init`` weights of any precision."""
     import torch
-    from efficientnet_lite_pytorch import EfficientNet
 
-    net = EfficientNet.from_name(architecture, num_classes=1)
+    from deepcheck.model.classifier import build_network
+
+    net = build_network(architecture)
     if init is not None:
         state = torch.load(init, map_location="cpu", weights_only=True)
         net.load_state_dict({k: v.float() for k, v in state.items()})
@@ -170,7 +172,7 @@ def train(
         "gpu": torch.cuda.get_device_name(0) if amp else "",
         "workers": workers,
         "init": str(init) if init else "",
-        "init_sha256": hashlib.sha256(Path(init).read_bytes()).hexdigest() if init else "",
+        "init_sha256": sha256_file(Path(init)) if init else "",
         "bundle": json.loads((bundle / "items.json").read_text(encoding="utf-8"))["counts"],
         "seconds": round(time.time() - t0, 1),
         "history": history,
