@@ -61,16 +61,12 @@ def find_groups(files: list[FileResult], pdq_distance: int = PDQ_MATCH_DISTANCE)
         by_id[ids[links.find(a)]]["why"].append({"a": files[a].path, "b": files[b].path, **why})
     for i, f in enumerate(files):
         f.group = ids.get(links.find(i))
-    for g in groups:
-        flagged = [files[i] for i in members[_root_of(g, ids)] if _flagged(files[i])]
-        g["flagged"] = [
+    for root, gid in ids.items():
+        flagged = [files[i] for i in members[root] if _flagged(files[i])]
+        by_id[gid]["flagged"] = [
             {"path": f.path, "verdict": f.verdict, "score": f.score, "findings": f.findings} for f in flagged
         ]
     return groups
-
-
-def _root_of(group: dict[str, Any], ids: dict[int, str]) -> int:
-    return next(root for root, gid in ids.items() if gid == group["id"])
 
 
 def _flagged(f: FileResult) -> bool:

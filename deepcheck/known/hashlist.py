@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deepcheck.media.perceptual import VpdqFeature, is_pdq
+from deepcheck.media.perceptual import VpdqFeature, is_hex
 
 HASH_TYPES = ("md5", "sha256", "pdq", "vpdq")
 HEX_LENGTHS = {"md5": 32, "sha256": 64, "pdq": 64}
@@ -132,7 +132,7 @@ def _entry(cells: dict, where: str, number: int, default_list: str) -> HashEntry
     else:
         value = str(raw or "").strip().lower()
         length = HEX_LENGTHS[kind]
-        if len(value) != length or not is_pdq(value.rjust(64, "0")):
+        if not is_hex(value, length):
             raise HashListError(f"{where}: a {kind} hash is {length} hex digits, not {str(raw)[:80]!r}")
     text = {k: str(cells.get(k) or "").strip() for k in OPTIONAL_COLUMNS}
     return HashEntry(kind, value, text["label"], text["list"] or default_list, text["case"], number)

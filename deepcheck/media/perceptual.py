@@ -15,6 +15,7 @@ than a small one. Nothing here decodes: callers hand over the pixels the scan ha
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -121,15 +122,17 @@ def _hex(bits: np.ndarray) -> str:
     return f"{value:064x}"
 
 
+_HEX: dict[int, re.Pattern[str]] = {}
+
+
 def is_pdq(text: object) -> bool:
     """True for a PDQ hash as lists write it: 64 hex digits."""
-    if not isinstance(text, str) or len(text) != PDQ_HEX_LEN:
-        return False
-    try:
-        int(text, 16)
-    except ValueError:
-        return False
-    return True
+    return isinstance(text, str) and is_hex(text, PDQ_HEX_LEN)
+
+
+def is_hex(text: str, length: int) -> bool:
+    """Exactly ``length`` hex digits (no sign, ``0x`` or ``_``, which ``int(text, 16)`` would let through)."""
+    return _HEX.get(length, re.compile(f"[0-9a-fA-F]{{{length}}}")).fullmatch(text) is not None
 
 
 def hamming(a: str, b: str) -> int:

@@ -160,9 +160,3 @@ def band_persons(persons: list[PersonResult], bands: Bands) -> None:
     """Give each person the verdict of its own score, so the report can say who needs a look."""
     for p in persons:
         p.verdict = bands.verdict(p.score)
-
-
-def verdict(score: float | None, threshold: float, review_threshold: float | None = None) -> str | None:
-    """The verdict of ``score`` for a fake threshold and an optional review threshold (None: no review band)."""
-    review = threshold if review_threshold is None else min(review_threshold, threshold)
-    return Bands(threshold, review).verdict(score)

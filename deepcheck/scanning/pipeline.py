@@ -58,8 +58,6 @@ class Analyzer:
         self.classifier = classifier
         self.detector = detector
         self.bands = scoring.bands_for(classifier.card, settings.threshold, settings.review_threshold)
-        self.threshold = self.bands.fake  # the fake threshold (the option, else the card's)
-        self.review_threshold = self.bands.review  # equal to threshold when the review band is empty
         # told each stage as it starts (hashing, decoding, detecting faces, classifying), so that a
         # supervisor can say what a worker was doing when it died (deepcheck/scanning/worker_process.py)
         self.on_stage: Callable[[str, FileResult], None] | None = None
@@ -76,6 +74,16 @@ class Analyzer:
                 min_prob=settings.min_face_prob, detect_size=settings.detect_size, min_face=settings.min_face
             )
         return cls(settings, classifier, detector)
+
+    @property
+    def threshold(self) -> float:
+        """The fake threshold (the option, else the card's)."""
+        return self.bands.fake
+
+    @property
+    def review_threshold(self) -> float:
+        """The review threshold; equal to ``threshold`` when the review band is empty."""
+        return self.bands.review
 
     def analyze(self, path: Path) -> FileResult:
         """One file → one record. Never raises for a bad file (hostile input is handled here)."""
