@@ -12,10 +12,10 @@ from pathlib import Path
 
 from deepcheck.known.groups import find_groups
 from deepcheck.known.hashlist import HashList, HashListError, load_hash_list, load_hash_lists
-from deepcheck.known.matching import HASH_LIST_MATCH, match_lists
+from deepcheck.known.matching import match_lists
 from deepcheck.media.perceptual import PDQ_MATCH_DISTANCE
 from deepcheck.provenance.telegram import EXPORT_NAME, link_exports
-from deepcheck.reports.results import ScanReport
+from deepcheck.reports.results import HASH_LIST_MATCH, ScanReport
 
 __all__ = ["HASH_LIST_MATCH", "HashList", "HashListError", "annotate", "load_hash_list", "load_hash_lists"]
 

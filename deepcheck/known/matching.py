@@ -23,8 +23,6 @@ from deepcheck.media.perceptual import (
 )
 from deepcheck.reports.results import FileResult
 
-HASH_LIST_MATCH = "hash-list-match"
-
 
 def record_vpdq(f: FileResult) -> list[VpdqFeature]:
     """A record's vPDQ frames (a saved scan can be edited: malformed frames are left out)."""

@@ -15,6 +15,7 @@ STATUS_OK, STATUS_NO_FACE, STATUS_ERROR, STATUS_SKIPPED = "ok", "no_face", "erro
 # lower review threshold up to that, ``real`` below both (deepcheck/model/scoring.py decides, writers only read).
 VERDICT_FAKE, VERDICT_REVIEW, VERDICT_REAL = "fake", "review", "real"
 VERDICTS = (VERDICT_FAKE, VERDICT_REVIEW, VERDICT_REAL)
+HASH_LIST_MATCH = "hash-list-match"  # the finding a hash-list match gives (deepcheck/known)
 
 
 @dataclass
@@ -90,7 +91,7 @@ class FileResult:
         """Finding codes in order: "hash-list-match" first when a list matched, then provenance findings."""
         from deepcheck.provenance import finding_codes
 
-        return (["hash-list-match"] if self.hash_matches else []) + finding_codes(self.provenance)
+        return ([HASH_LIST_MATCH] if self.hash_matches else []) + finding_codes(self.provenance)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's fields, with ``findings`` (the finding codes, derived) just before ``provenance``."""
@@ -150,7 +151,7 @@ class ScanReport:
         counts: dict[str, int] = {}
         matched = sum(1 for f in self.files if f.hash_matches)
         if matched:
-            counts["hash-list-match"] = matched
+            counts[HASH_LIST_MATCH] = matched
         for f in self.files:
             for finding in (f.provenance or {}).get("findings") or []:
                 code = finding.get("code") if isinstance(finding, dict) else None

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepcheck.reports.results import VERDICT_FAKE, VERDICT_REVIEW, FileResult
-
-HASH_LIST_MATCH = "hash-list-match"
+from deepcheck.reports.results import HASH_LIST_MATCH, VERDICT_FAKE, VERDICT_REVIEW, FileResult
 
 
 def match_sentence(match: dict[str, Any]) -> str:
