@@ -270,3 +270,36 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     changed = torch.load(card_path.with_suffix(".pt"), weights_only=True)
     start = torch.load(init, weights_only=True)
     assert any(not torch.equal(changed[k].float(), start[k].float()) for k in start if start[k].is_floating_point())
+
+
+def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):
+    """Pool fakes join as fakes of the person whose original they were made from; others stay out."""
+    from deepcheck.training.bundle import pack
+
+    dfdc = tmp_path / "dfdc"
+    for sub in ("train/real", "train/fake"):
+        (dfdc / sub).mkdir(parents=True)
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    rng = np.random.default_rng(3)
+    rows = ["file,split,label,original,cluster"]
+    for name, person in (("aa", "p1"), ("bb", "p2")):
+        cv2.imwrite(str(dfdc / f"train/real/{name}.jpg"), face_crop)
+        cv2.imwrite(str(dfdc / f"train/fake/{name}f.jpg"), self_blend(face_crop, rng)[0])
+        rows.append(f"train/real/{name}.jpg,train,REAL,,{person}")
+        rows.append(f"train/fake/{name}f.jpg,train,FAKE,{name}.mp4,{person}")
+    (dfdc / "metadata.csv").write_text("\n".join(rows) + "\n")
+    pool_rows = ["file,label,original,cluster"]
+    for i, original in enumerate(("aa", "aa", "zz", "bb")):
+        pool_rows.append(f"x{i}.jpg,FAKE,{original}.mp4,o_{original}")
+        if i != 3:  # x3 was never fetched
+            cv2.imwrite(str(pool / f"x{i}.jpg"), self_blend(face_crop, rng)[0])
+    (dfdc / "train_pool.csv").write_text("\n".join(pool_rows) + "\n")
+
+    summary = pack(tmp_path / "b", [], [], dfdc / "train", None, n_corpus=0, n_dfdc_pairs=2, dfdc_pool=pool)
+    assert summary["counts"] == {"dfdc_real:dfdc-faces": 2, "dfdc_fake:dfdc-faces": 2, "dfdc_fake:dfdc-pool": 2}
+    items = json.loads((tmp_path / "b" / "items.json").read_text())["items"]
+    assert {it["group"] for it in items if it["source"] == "dfdc-pool"} == {"p1"}
+    blob = (tmp_path / "b" / "crops.bin").read_bytes()
+    pooled = [blob[it["offset"] : it["offset"] + it["length"]] for it in items if it["source"] == "dfdc-pool"]
+    assert sorted(pooled) == sorted((pool / f"x{i}.jpg").read_bytes() for i in (0, 1))

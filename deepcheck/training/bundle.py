@@ -50,6 +50,7 @@ def pack(
     seed: int = 20261204,
     quality: int = 85,
     max_per_source: float = 0.45,
+    dfdc_pool: Path | None = None,
 ) -> dict:
     """Write a bundle; returns its summary (counts per source and kind, size in bytes).
 
@@ -57,7 +58,9 @@ def pack(
     order (None: five-point masks only). Faces are drawn at random, no source more than
     ``max_per_source`` of them, so one large set (All-Age-Faces) cannot crowd out the others.
     ``dfdc_dir`` is the shared train split with ``metadata.csv`` one folder up (None: no DFDC);
-    each chosen real comes with its fake.
+    each chosen real comes with its fake. ``dfdc_pool``: a folder of fakes fetched from the split's
+    ``<split>_pool.csv`` (the shared README says how); those whose original is a chosen real join
+    as more fakes of that person, so DFDC's several methods are seen, not one fake per real.
     """
     from deepcheck.training.landmarks import load
 
@@ -114,6 +117,12 @@ def pack(
     fake_of = {r["original"]: r for r in rows if r["label"] == "FAKE"}
     reals = [r for r in rows if r["label"] == "REAL" and Path(r["file"]).stem + ".mp4" in fake_of]
     dfdc_dense = load(dfdc_landmarks) if dfdc_landmarks else {}
+    pool_of: dict[str, list[Path]] = {}
+    if dfdc_pool is not None and dfdc_dir is not None:
+        with open(dfdc_dir.parent / f"{dfdc_dir.name}_pool.csv", newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if (dfdc_pool / r["file"]).is_file():
+                    pool_of.setdefault(r["original"], []).append(dfdc_pool / r["file"])
     for i in rng.permutation(len(reals))[:n_dfdc_pairs]:
         real = reals[int(i)]
         fake = fake_of[Path(real["file"]).stem + ".mp4"]
@@ -123,6 +132,8 @@ def pack(
             d = d * (STORE_PX / _side(real_path))
         add("dfdc_real", 0, real["cluster"], real_path.read_bytes(), d, None, "dfdc-faces")
         add("dfdc_fake", 1, fake["cluster"], (dfdc_dir.parent / fake["file"]).read_bytes(), None, None, "dfdc-faces")
+        for extra in pool_of.get(Path(real["file"]).stem + ".mp4", []):
+            add("dfdc_fake", 1, real["cluster"], extra.read_bytes(), None, None, "dfdc-pool")
 
     (out / "crops.bin").write_bytes(bytes(blob))
     np.save(out / "dense.npy", np.stack(dense_rows).astype(np.float16))
