@@ -182,9 +182,7 @@ def execute(
     return report
 
 
-def _run_local(
-    targets, roots, plan: ScanPlan, progress, log: Log, before_analysis, analyzer, pool, card
-) -> ScanReport:
+def _run_local(targets, roots, plan: ScanPlan, progress, log: Log, before_analysis, analyzer, pool, card) -> ScanReport:
     """Supervised worker processes (deepcheck/scanning/workers.py): a Scanner's own, or the scan's.
 
     With ``analyzer`` (``Scanner(isolate=False)``) the files are analysed in this process instead.

@@ -243,11 +243,20 @@ def _bands_and_matches() -> ScanReport:
         ),
         FileResult(path="case/broken.jpg", status="error", error="truncated", sha256="3" * 64),
         FileResult(
-            path="case/fake.jpg", media_type="image", score=0.99, verdict="fake", sha256="4" * 64,
-            provenance={"findings": [invalid]}, telegram=chat,
+            path="case/fake.jpg",
+            media_type="image",
+            score=0.99,
+            verdict="fake",
+            sha256="4" * 64,
+            provenance={"findings": [invalid]},
+            telegram=chat,
         ),  # fmt: skip
         FileResult(
-            path="case/listed.jpg", media_type="image", score=0.05, verdict="real", sha256="5" * 64,
+            path="case/listed.jpg",
+            media_type="image",
+            score=0.05,
+            verdict="real",
+            sha256="5" * 64,
             hash_matches=[match],
         ),  # fmt: skip
     ]
