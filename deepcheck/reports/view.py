@@ -34,7 +34,7 @@ from deepcheck.reports.results import (
     PersonResult,
     ScanReport,
 )
-from deepcheck.reports.triage import RISK_ORDER, SORTS, category, risk_positions
+from deepcheck.reports.triage import RISK_ORDER, category, check_sort, risk_positions
 from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
@@ -344,8 +344,7 @@ def build(report: ScanReport, sort: str = "scan") -> ReportView:
     """The view every human-readable writer lays out; ``sort`` orders the index (scan or risk)."""
     from deepcheck.reports.writers.machine import to_json
 
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}; choose {' or '.join(SORTS)}")
+    check_sort(sort)
     threshold = _number(report.model.get("threshold"))
     review = _number(report.model.get("review_threshold"))
     if threshold is None or review is None or review >= threshold:
