@@ -23,19 +23,15 @@ from typing import Any
 from deepcheck.provenance.findings import CODES, NO_PROVENANCE
 from deepcheck.reports.results import (
     STATUS_ERROR,
-    STATUS_NO_FACE,
-    STATUS_SKIPPED,
     VERDICT_FAKE,
-    VERDICT_REAL,
     VERDICT_REVIEW,
-    VERDICTS,
     FaceResult,
     FileResult,
-    PersonResult,
     ScanReport,
 )
-from deepcheck.reports.triage import RISK_ORDER, category, check_sort, risk_positions
+from deepcheck.reports.triage import category, check_sort, risk_positions
 from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
+from deepcheck.reports.view_sentences import CATEGORIES, LABELS, explanation, over_text
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -44,18 +40,6 @@ C2PA_STATES = {
     "invalid": "INVALID: changed after signing, or a damaged manifest",
 }
 
-# Risk order (deepcheck/reports/triage.py), with the words the reports use for each.
-CATEGORIES = [
-    (VERDICT_FAKE, "flagged fake"),
-    (VERDICT_REVIEW, "needs review"),
-    (STATUS_ERROR, "could not analyse"),
-    (VERDICT_REAL, "not flagged"),
-    (STATUS_NO_FACE, "no face found"),
-    (STATUS_SKIPPED, "skipped"),
-]
-assert [k for k, _ in CATEGORIES] == list(RISK_ORDER)
-LABELS = dict(CATEGORIES)
-MAX_PERSONS = 4  # persons named in a video's sentence; the faces table lists them all
 CAVEAT = (
     "Scores are the model's estimated probability that a face was manipulated: an aid for a reviewer, not proof. "
     "A detector can be wrong in both directions; confirm findings by other means."
@@ -188,70 +172,6 @@ def _deciding_person(f: FileResult) -> int | None:
     return min(f.persons, key=lambda p: (abs(p.score - f.score), -p.frames)).person
 
 
-def _head(cat: str, score: float, threshold: float, review: float | None) -> str:
-    """The verdict against the threshold that decided it ("review: score 0.712 ≥ review threshold 0.850, ...")."""
-    if review is None and cat != VERDICT_REVIEW:  # no review band: the sentence scans have always had
-        return f"{cat}: score {score:.3f} {'≥' if cat == VERDICT_FAKE else '<'} threshold {threshold:.3f}"
-    if cat == VERDICT_FAKE:
-        return f"fake: score {score:.3f} ≥ fake threshold {threshold:.3f}"
-    if cat == VERDICT_REVIEW:
-        low = "" if review is None else f" ≥ review threshold {review:.3f},"
-        return f"review: score {score:.3f}{low} under the fake threshold {threshold:.3f}"
-    return f"real: score {score:.3f} < review threshold {review:.3f}"
-
-
-def _persons_text(persons: list[PersonResult], sampled: int) -> str:
-    """Each person's band, the worst first: "person 1: review (0.71) in 9 of 32 frames" (frames seen in)."""
-    ranked = sorted(persons, key=lambda p: (RISK_ORDER.index(p.verdict), -p.score, p.person))
-    parts = [f"person {p.person}: {p.verdict} ({p.score:.2f}) in {p.frames} of {sampled} frames" for p in ranked]
-    more = len(parts) - MAX_PERSONS
-    return "; ".join(
-        parts[:MAX_PERSONS] + ([f"{more} more {'person' if more == 1 else 'persons'}"] if more > 0 else [])
-    )
-
-
-def _explanation(f: FileResult, cat: str, threshold: float | None, review: float | None, person: int | None) -> str:
-    sampled = f.frames_analyzed
-    if cat in VERDICTS and f.score is not None and threshold is not None:
-        head = _head(cat, f.score, threshold, review)
-        # the threshold the sentence counts against: the one that decided a fake, else where review starts
-        line = threshold if cat == VERDICT_FAKE or review is None else review
-        which = "" if review is None else ("fake " if cat == VERDICT_FAKE else "review ")
-        if f.media_type == "video" and person is not None and sampled:
-            banded = len(f.persons) > 1 and all(p.verdict in VERDICTS for p in f.persons)
-            if banded:  # several people: say who is in which band
-                return f"{head}; {_persons_text(f.persons, sampled)}"
-            mine = sum(1 for x in f.faces if x.person == person and x.score >= line)
-            return f"{head}; person {person} over {which or ''}threshold in {mine} of {sampled} sampled frames"
-        faces = len(f.faces)
-        found = f"{faces} face{'' if faces == 1 else 's'} found"
-        if review is None:
-            return f"{head}; {found}, {sum(1 for x in f.faces if x.score >= threshold)} over the threshold"
-        n_fake = sum(1 for x in f.faces if x.score >= threshold)
-        n_review = sum(1 for x in f.faces if review <= x.score < threshold)
-        return f"{head}; {found}: {n_fake} at or over the fake threshold, {n_review} in the review band"
-    if cat == STATUS_NO_FACE:
-        where = f" in {sampled} sampled frames" if sampled else ""
-        return f"no face found{where}: no verdict"
-    if cat == STATUS_ERROR:
-        return f"could not analyse: {f.error or 'unknown error'}"
-    if cat == STATUS_SKIPPED:
-        return f"skipped: {f.error or 'not media'}"
-    return LABELS.get(cat, cat)
-
-
-def _over_text(f: FileResult, over: int | None, sampled: int | None, over_review: int | None) -> str:
-    if over is None or not sampled:
-        return ""
-    if f.media_type == "video":
-        if over_review is None:
-            return f"{over} of {sampled} sampled frames at or over the threshold"
-        return f"{over} of {sampled} sampled frames at or over the fake threshold, {over_review} over the review one"
-    if over_review is None:
-        return "at or over the threshold" if over else "under the threshold"
-    return "at or over the fake threshold" if over else "in the review band" if over_review else "under both thresholds"
-
-
 def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
     """A file's provenance findings and its C2PA validation state in words (a saved scan can be edited: checked)."""
     prov = f.provenance if isinstance(f.provenance, dict) else {}
@@ -289,8 +209,8 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         person=person,
         frames_over=over,
         frames_sampled=sampled,
-        over_text=_over_text(f, over, sampled, over_review),
-        explanation=_explanation(f, cat, threshold, review, person),
+        over_text=over_text(f, over, sampled, over_review),
+        explanation=explanation(f, cat, threshold, review, person),
         message=f.error,
         context_frames=frames,
         findings=findings,
