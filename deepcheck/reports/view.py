@@ -22,6 +22,7 @@ from typing import Any
 
 from deepcheck.provenance.findings import CODES, NO_PROVENANCE
 from deepcheck.reports.results import (
+    HASH_LIST_MATCH,
     STATUS_ERROR,
     VERDICT_FAKE,
     VERDICT_REVIEW,
@@ -30,7 +31,7 @@ from deepcheck.reports.results import (
     ScanReport,
 )
 from deepcheck.reports.triage import category, check_sort, risk_positions
-from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
+from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_sentences
 from deepcheck.reports.view_sentences import CATEGORIES, LABELS, explanation, over_text
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
@@ -81,7 +82,9 @@ class FileView:
     explanation: str  # one plain sentence: why this verdict or status
     message: str | None  # the error or skip reason, full text
     context_frames: list[dict] = field(default_factory=list)  # those that show the deciding person first
-    findings: list[tuple[str, str, str]] = field(default_factory=list)  # provenance: (code, severity, sentence)
+    # hash-list matches in words: every writer reads them here (each is also the first of ``findings``)
+    matches: list[str] = field(default_factory=list)
+    findings: list[tuple[str, str, str]] = field(default_factory=list)  # (code, severity, sentence)
     c2pa_state: str | None = None  # the C2PA validation state in words, when the file has Content Credentials
     seconds: float | None = None  # analysis time, rounded for reading
     frames_review: int | None = None  # sampled frames at or over the review threshold (None: no review band)
@@ -172,14 +175,16 @@ def _deciding_person(f: FileResult) -> int | None:
     return min(f.persons, key=lambda p: (abs(p.score - f.score), -p.frames)).person
 
 
-def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
-    """A file's provenance findings and its C2PA validation state in words (a saved scan can be edited: checked)."""
+def _findings(f: FileResult, matches: list[str]) -> tuple[list[tuple[str, str, str]], str | None]:
+    """A file's findings (its hash-list matches first) and its C2PA validation state in words (a saved scan can
+    be edited: checked)."""
     prov = f.provenance if isinstance(f.provenance, dict) else {}
     found = [x for x in prov.get("findings") or [] if isinstance(x, dict)]
     rows = [(str(x.get("code") or "?"), str(x.get("severity") or ""), str(x.get("sentence") or "")) for x in found]
     c2pa = prov.get("c2pa")
     state = c2pa.get("validation") if isinstance(c2pa, dict) else None
-    return match_rows(f) + rows, None if state is None else C2PA_STATES.get(state, str(state))
+    known = [(HASH_LIST_MATCH, "high", sentence) for sentence in matches]
+    return known + rows, None if state is None else C2PA_STATES.get(state, str(state))
 
 
 def _frames_over(f: FileResult, line: float) -> int:
@@ -197,7 +202,8 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         over_review = None if review is None else _frames_over(f, review)
     frames = [c for c in f.context_frames if isinstance(c, dict)]
     frames.sort(key=lambda c: person not in (c.get("persons") or []))  # the deciding person's frame first
-    findings, c2pa_state = _findings(f)
+    matches = match_sentences(f)
+    findings, c2pa_state = _findings(f, matches)
     return FileView(
         index=i,
         result=f,
@@ -213,6 +219,7 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         explanation=explanation(f, cat, threshold, review, person),
         message=f.error,
         context_frames=frames,
+        matches=matches,
         findings=findings,
         c2pa_state=c2pa_state,
         seconds=readable(float(f.seconds)) if isinstance(f.seconds, (int, float)) else None,
@@ -260,17 +267,28 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _thresholds(model: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(fake, review) thresholds; review is None without a band: a scan from before bands, or an empty band."""
+    threshold = _number(model.get("threshold"))
+    review = _number(model.get("review_threshold"))
+    return threshold, None if threshold is None or review is None or review >= threshold else review
+
+
+def file_views(report: ScanReport) -> list[FileView]:
+    """Every file's view in scan order: what JUnit and SARIF read, without the rest of a ReportView."""
+    threshold, review = _thresholds(report.model)
+    root = common_root([f.path for f in report.files])
+    return [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
+
+
 def build(report: ScanReport, sort: str = "scan") -> ReportView:
     """The view every human-readable writer lays out; ``sort`` orders the index (scan or risk)."""
     from deepcheck.reports.writers.machine import to_json
 
     check_sort(sort)
-    threshold = _number(report.model.get("threshold"))
-    review = _number(report.model.get("review_threshold"))
-    if threshold is None or review is None or review >= threshold:
-        review = None  # no review band: a scan from before bands, or one run with an empty band
+    threshold, review = _thresholds(report.model)
     root = common_root([f.path for f in report.files])
-    views = [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
+    views = file_views(report)
     views = [views[i] for i in risk_positions(report.files)]  # hash-list matches first, then the bands
     for rank, v in enumerate(views):
         v.risk = rank

@@ -27,9 +27,9 @@ def match_sentence(match: dict[str, Any]) -> str:
     return f"Matches the hash list {match.get('list') or '?'}{label}{case}: {how}."
 
 
-def match_rows(f: FileResult) -> list[tuple[str, str, str]]:
-    """A file's hash-list matches as finding rows (code, severity, sentence), shown before any other finding."""
-    return [(HASH_LIST_MATCH, "high", match_sentence(m)) for m in f.hash_matches if isinstance(m, dict)]
+def match_sentences(f: FileResult) -> list[str]:
+    """A file's hash-list matches in words (a saved scan can be edited: non-objects are left out)."""
+    return [match_sentence(m) for m in f.hash_matches if isinstance(m, dict)]
 
 
 @dataclass

@@ -17,7 +17,7 @@ def matched_block(view: ReportView) -> str:
         return ""
     rows = "".join(
         f'<tr><td class="mono"><a href="#file-{v.index}">{e(v.shown_path)}</a></td><td>{badge(v.category)}</td>'
-        f"<td>{'<br>'.join(e(s) for code, _, s in v.findings if code == 'hash-list-match')}</td></tr>"
+        f"<td>{'<br>'.join(e(s) for s in v.matches)}</td></tr>"
         for v in matched
     )
     return (
