@@ -31,7 +31,16 @@ from deepcheck.reports.results import (
     ScanReport,
 )
 from deepcheck.reports.triage import category, check_sort, risk_positions
-from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_sentences
+from deepcheck.reports.view_known import (
+    ChatView,
+    GroupView,
+    Row,
+    chat_views,
+    group_views,
+    hash_rows,
+    match_sentences,
+    origin_rows,
+)
 from deepcheck.reports.view_sentences import CATEGORIES, LABELS, explanation, over_text
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
@@ -89,6 +98,9 @@ class FileView:
     seconds: float | None = None  # analysis time, rounded for reading
     frames_review: int | None = None  # sampled frames at or over the review threshold (None: no review band)
     risk: int = 0  # place in the worklist (risk order), 0 first
+    hash_rows: list[Row] = field(default_factory=list)  # MD5, PDQ and its quality (HTML and PDF)
+    vpdq_rows: list[Row] = field(default_factory=list)  # vPDQ frames hashed (HTML; the PDF leaves it to the JSON)
+    origin_rows: list[Row] = field(default_factory=list)  # duplicate group, Telegram message (HTML and PDF)
 
 
 @dataclass
@@ -204,6 +216,7 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
     frames.sort(key=lambda c: person not in (c.get("persons") or []))  # the deciding person's frame first
     matches = match_sentences(f)
     findings, c2pa_state = _findings(f, matches)
+    hashes, vpdq = hash_rows(f)
     return FileView(
         index=i,
         result=f,
@@ -224,6 +237,9 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         c2pa_state=c2pa_state,
         seconds=readable(float(f.seconds)) if isinstance(f.seconds, (int, float)) else None,
         frames_review=over_review,
+        hash_rows=hashes,
+        vpdq_rows=vpdq,
+        origin_rows=origin_rows(f),
     )
 
 
