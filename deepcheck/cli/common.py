@@ -112,10 +112,13 @@ def parse_fail_on(text: str) -> set[str]:
 
 
 def check_sort(sort: str) -> None:
-    from deepcheck.reports.triage import SORTS
+    """The --sort value, checked where the writers check it; a usage error (exit 2) when unknown."""
+    from deepcheck.reports import triage
 
-    if sort not in SORTS:
-        fail(f"unknown --sort {sort!r}; choose {' or '.join(SORTS)}")
+    try:
+        triage.check_sort(sort, "--sort")
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def exit_code(report, fail_on: set[str] | frozenset[str] = frozenset({"fake"})) -> int:

@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deepcheck.media.perceptual import VpdqFeature, is_hex
+import numpy as np
+
+from deepcheck.media.perceptual import VpdqFeature, is_hex, vpdq_words
 
 HASH_TYPES = ("md5", "sha256", "pdq", "vpdq")
 HEX_LENGTHS = {"md5": 32, "sha256": 64, "pdq": 64}
@@ -39,6 +41,12 @@ class HashEntry:
     list: str = ""
     case: str = ""
     line: int = 0  # where it was read (CSV line, or entry number in a JSON export)
+    # vpdq: the usable frames as words, prepared here once rather than for every scanned video
+    words: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.hash_type == "vpdq" and isinstance(self.value, list):
+            self.words = vpdq_words(self.value)
 
 
 @dataclass

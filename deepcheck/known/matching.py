@@ -19,7 +19,8 @@ from deepcheck.media.perceptual import (
     VPDQ_MATCH_PERCENT,
     VpdqFeature,
     as_words,
-    vpdq_match_percent,
+    vpdq_words,
+    vpdq_words_percent,
 )
 from deepcheck.reports.results import FileResult
 
@@ -78,8 +79,9 @@ def _match_vpdq(files: list[FileResult], listed: list[HashEntry], distance: int)
         frames = record_vpdq(f)
         if not frames:
             continue
-        for e in listed:
-            query, other = vpdq_match_percent(frames, e.value, distance)
+        words = vpdq_words(frames)
+        for e in listed:  # e.words: prepared when the list was read
+            query, other = vpdq_words_percent(words, e.words, distance)
             if query >= VPDQ_MATCH_PERCENT:
                 f.hash_matches.append(_match(e, match_percent=round(query, 1), listed_percent=round(other, 1)))
 

@@ -196,11 +196,19 @@ def vpdq_match_percent(query: list[VpdqFeature], other: list[VpdqFeature], dista
     under quality 50 are left out, and a frame matches when any frame of the other video is within
     ``distance`` bits.
     """
-    a, b = _usable(query), _usable(other)
-    if not a or not b:
+    return vpdq_words_percent(vpdq_words(query), vpdq_words(other), distance)
+
+
+def vpdq_words(features: list[VpdqFeature]) -> np.ndarray:
+    """A video's usable frames as words (quality 50 or more, each hash once): prepared once, compared often."""
+    return as_words(_usable(features))
+
+
+def vpdq_words_percent(a: np.ndarray, b: np.ndarray, distance: int) -> tuple[float, float]:
+    """:func:`vpdq_match_percent` on frames that :func:`vpdq_words` prepared."""
+    if not len(a) or not len(b):
         return 0.0, 0.0
-    xa, xb = _as_ints(a), _as_ints(b)
-    near = _pairwise_distance(xa, xb) <= distance
+    near = _pairwise_distance(a, b) <= distance
     return 100.0 * near.any(axis=1).sum() / len(a), 100.0 * near.any(axis=0).sum() / len(b)
 
 
@@ -218,9 +226,6 @@ def as_words(hashes: list[str]) -> np.ndarray:
         return np.zeros((0, 4), dtype=np.uint64)
     raw = np.frombuffer(bytes.fromhex("".join(hashes)), dtype=">u8").reshape(-1, 4)
     return raw.astype(np.uint64)
-
-
-_as_ints = as_words
 
 
 def popcount(words: np.ndarray) -> np.ndarray:

@@ -26,6 +26,13 @@ RISK_ORDER = (VERDICT_FAKE, VERDICT_REVIEW, STATUS_ERROR, VERDICT_REAL, STATUS_N
 SORTS = ("scan", "risk")  # --sort: scan order (as the files were listed) or the worklist
 
 
+def check_sort(sort: str, name: str = "sort") -> str:
+    """``sort`` when it is one of SORTS, else ValueError: the one check the CLI, the API and the writers share."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown {name} {sort!r}; choose {' or '.join(SORTS)}")
+    return sort
+
+
 def category(f: FileResult) -> str:
     """A key of RISK_ORDER: the verdict when there is one, else the status (an unknown status reads as error)."""
     if f.status == STATUS_OK and f.verdict in VERDICTS:
@@ -47,6 +54,5 @@ def risk_positions(files: list[FileResult]) -> list[int]:
 
 def ordered(files: list[FileResult], sort: str = "scan") -> list[FileResult]:
     """``files`` as ``--sort`` asks: ``scan`` keeps them as they are, ``risk`` gives the worklist."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}; choose {' or '.join(SORTS)}")
+    check_sort(sort)
     return [files[i] for i in risk_positions(files)] if sort == "risk" else list(files)

@@ -22,20 +22,26 @@ from typing import Any
 
 from deepcheck.provenance.findings import CODES, NO_PROVENANCE
 from deepcheck.reports.results import (
+    HASH_LIST_MATCH,
     STATUS_ERROR,
-    STATUS_NO_FACE,
-    STATUS_SKIPPED,
     VERDICT_FAKE,
-    VERDICT_REAL,
     VERDICT_REVIEW,
-    VERDICTS,
     FaceResult,
     FileResult,
-    PersonResult,
     ScanReport,
 )
-from deepcheck.reports.triage import RISK_ORDER, SORTS, category, risk_positions
-from deepcheck.reports.view_known import ChatView, GroupView, chat_views, group_views, match_rows
+from deepcheck.reports.triage import category, check_sort, risk_positions
+from deepcheck.reports.view_known import (
+    ChatView,
+    GroupView,
+    Row,
+    chat_views,
+    group_views,
+    hash_rows,
+    match_sentences,
+    origin_rows,
+)
+from deepcheck.reports.view_sentences import CATEGORIES, LABELS, explanation, over_text
 
 # What a C2PA validation state means to a reader (deepcheck/provenance/content_credentials.py sets it)
 C2PA_STATES = {
@@ -44,18 +50,6 @@ C2PA_STATES = {
     "invalid": "INVALID: changed after signing, or a damaged manifest",
 }
 
-# Risk order (deepcheck/reports/triage.py), with the words the reports use for each.
-CATEGORIES = [
-    (VERDICT_FAKE, "flagged fake"),
-    (VERDICT_REVIEW, "needs review"),
-    (STATUS_ERROR, "could not analyse"),
-    (VERDICT_REAL, "not flagged"),
-    (STATUS_NO_FACE, "no face found"),
-    (STATUS_SKIPPED, "skipped"),
-]
-assert [k for k, _ in CATEGORIES] == list(RISK_ORDER)
-LABELS = dict(CATEGORIES)
-MAX_PERSONS = 4  # persons named in a video's sentence; the faces table lists them all
 CAVEAT = (
     "Scores are the model's estimated probability that a face was manipulated: an aid for a reviewer, not proof. "
     "A detector can be wrong in both directions; confirm findings by other means."
@@ -97,11 +91,16 @@ class FileView:
     explanation: str  # one plain sentence: why this verdict or status
     message: str | None  # the error or skip reason, full text
     context_frames: list[dict] = field(default_factory=list)  # those that show the deciding person first
-    findings: list[tuple[str, str, str]] = field(default_factory=list)  # provenance: (code, severity, sentence)
+    # hash-list matches in words: every writer reads them here (each is also the first of ``findings``)
+    matches: list[str] = field(default_factory=list)
+    findings: list[tuple[str, str, str]] = field(default_factory=list)  # (code, severity, sentence)
     c2pa_state: str | None = None  # the C2PA validation state in words, when the file has Content Credentials
     seconds: float | None = None  # analysis time, rounded for reading
     frames_review: int | None = None  # sampled frames at or over the review threshold (None: no review band)
     risk: int = 0  # place in the worklist (risk order), 0 first
+    hash_rows: list[Row] = field(default_factory=list)  # MD5, PDQ and its quality (HTML and PDF)
+    vpdq_rows: list[Row] = field(default_factory=list)  # vPDQ frames hashed (HTML; the PDF leaves it to the JSON)
+    origin_rows: list[Row] = field(default_factory=list)  # duplicate group, Telegram message (HTML and PDF)
 
 
 @dataclass
@@ -188,78 +187,16 @@ def _deciding_person(f: FileResult) -> int | None:
     return min(f.persons, key=lambda p: (abs(p.score - f.score), -p.frames)).person
 
 
-def _head(cat: str, score: float, threshold: float, review: float | None) -> str:
-    """The verdict against the threshold that decided it ("review: score 0.712 ≥ review threshold 0.850, ...")."""
-    if review is None and cat != VERDICT_REVIEW:  # no review band: the sentence scans have always had
-        return f"{cat}: score {score:.3f} {'≥' if cat == VERDICT_FAKE else '<'} threshold {threshold:.3f}"
-    if cat == VERDICT_FAKE:
-        return f"fake: score {score:.3f} ≥ fake threshold {threshold:.3f}"
-    if cat == VERDICT_REVIEW:
-        low = "" if review is None else f" ≥ review threshold {review:.3f},"
-        return f"review: score {score:.3f}{low} under the fake threshold {threshold:.3f}"
-    return f"real: score {score:.3f} < review threshold {review:.3f}"
-
-
-def _persons_text(persons: list[PersonResult], sampled: int) -> str:
-    """Each person's band, the worst first: "person 1: review (0.71) in 9 of 32 frames" (frames seen in)."""
-    ranked = sorted(persons, key=lambda p: (RISK_ORDER.index(p.verdict), -p.score, p.person))
-    parts = [f"person {p.person}: {p.verdict} ({p.score:.2f}) in {p.frames} of {sampled} frames" for p in ranked]
-    more = len(parts) - MAX_PERSONS
-    return "; ".join(
-        parts[:MAX_PERSONS] + ([f"{more} more {'person' if more == 1 else 'persons'}"] if more > 0 else [])
-    )
-
-
-def _explanation(f: FileResult, cat: str, threshold: float | None, review: float | None, person: int | None) -> str:
-    sampled = f.frames_analyzed
-    if cat in VERDICTS and f.score is not None and threshold is not None:
-        head = _head(cat, f.score, threshold, review)
-        # the threshold the sentence counts against: the one that decided a fake, else where review starts
-        line = threshold if cat == VERDICT_FAKE or review is None else review
-        which = "" if review is None else ("fake " if cat == VERDICT_FAKE else "review ")
-        if f.media_type == "video" and person is not None and sampled:
-            banded = len(f.persons) > 1 and all(p.verdict in VERDICTS for p in f.persons)
-            if banded:  # several people: say who is in which band
-                return f"{head}; {_persons_text(f.persons, sampled)}"
-            mine = sum(1 for x in f.faces if x.person == person and x.score >= line)
-            return f"{head}; person {person} over {which or ''}threshold in {mine} of {sampled} sampled frames"
-        faces = len(f.faces)
-        found = f"{faces} face{'' if faces == 1 else 's'} found"
-        if review is None:
-            return f"{head}; {found}, {sum(1 for x in f.faces if x.score >= threshold)} over the threshold"
-        n_fake = sum(1 for x in f.faces if x.score >= threshold)
-        n_review = sum(1 for x in f.faces if review <= x.score < threshold)
-        return f"{head}; {found}: {n_fake} at or over the fake threshold, {n_review} in the review band"
-    if cat == STATUS_NO_FACE:
-        where = f" in {sampled} sampled frames" if sampled else ""
-        return f"no face found{where}: no verdict"
-    if cat == STATUS_ERROR:
-        return f"could not analyse: {f.error or 'unknown error'}"
-    if cat == STATUS_SKIPPED:
-        return f"skipped: {f.error or 'not media'}"
-    return LABELS.get(cat, cat)
-
-
-def _over_text(f: FileResult, over: int | None, sampled: int | None, over_review: int | None) -> str:
-    if over is None or not sampled:
-        return ""
-    if f.media_type == "video":
-        if over_review is None:
-            return f"{over} of {sampled} sampled frames at or over the threshold"
-        return f"{over} of {sampled} sampled frames at or over the fake threshold, {over_review} over the review one"
-    if over_review is None:
-        return "at or over the threshold" if over else "under the threshold"
-    return "at or over the fake threshold" if over else "in the review band" if over_review else "under both thresholds"
-
-
-def _findings(f: FileResult) -> tuple[list[tuple[str, str, str]], str | None]:
-    """A file's provenance findings and its C2PA validation state in words (a saved scan can be edited: checked)."""
+def _findings(f: FileResult, matches: list[str]) -> tuple[list[tuple[str, str, str]], str | None]:
+    """A file's findings (its hash-list matches first) and its C2PA validation state in words (a saved scan can
+    be edited: checked)."""
     prov = f.provenance if isinstance(f.provenance, dict) else {}
     found = [x for x in prov.get("findings") or [] if isinstance(x, dict)]
     rows = [(str(x.get("code") or "?"), str(x.get("severity") or ""), str(x.get("sentence") or "")) for x in found]
     c2pa = prov.get("c2pa")
     state = c2pa.get("validation") if isinstance(c2pa, dict) else None
-    return match_rows(f) + rows, None if state is None else C2PA_STATES.get(state, str(state))
+    known = [(HASH_LIST_MATCH, "high", sentence) for sentence in matches]
+    return known + rows, None if state is None else C2PA_STATES.get(state, str(state))
 
 
 def _frames_over(f: FileResult, line: float) -> int:
@@ -277,7 +214,9 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         over_review = None if review is None else _frames_over(f, review)
     frames = [c for c in f.context_frames if isinstance(c, dict)]
     frames.sort(key=lambda c: person not in (c.get("persons") or []))  # the deciding person's frame first
-    findings, c2pa_state = _findings(f)
+    matches = match_sentences(f)
+    findings, c2pa_state = _findings(f, matches)
+    hashes, vpdq = hash_rows(f)
     return FileView(
         index=i,
         result=f,
@@ -289,14 +228,18 @@ def _file_view(i: int, f: FileResult, root: str, threshold: float | None, review
         person=person,
         frames_over=over,
         frames_sampled=sampled,
-        over_text=_over_text(f, over, sampled, over_review),
-        explanation=_explanation(f, cat, threshold, review, person),
+        over_text=over_text(f, over, sampled, over_review),
+        explanation=explanation(f, cat, threshold, review, person),
         message=f.error,
         context_frames=frames,
+        matches=matches,
         findings=findings,
         c2pa_state=c2pa_state,
         seconds=readable(float(f.seconds)) if isinstance(f.seconds, (int, float)) else None,
         frames_review=over_review,
+        hash_rows=hashes,
+        vpdq_rows=vpdq,
+        origin_rows=origin_rows(f),
     )
 
 
@@ -340,18 +283,28 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _thresholds(model: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(fake, review) thresholds; review is None without a band: a scan from before bands, or an empty band."""
+    threshold = _number(model.get("threshold"))
+    review = _number(model.get("review_threshold"))
+    return threshold, None if threshold is None or review is None or review >= threshold else review
+
+
+def file_views(report: ScanReport) -> list[FileView]:
+    """Every file's view in scan order: what JUnit and SARIF read, without the rest of a ReportView."""
+    threshold, review = _thresholds(report.model)
+    root = common_root([f.path for f in report.files])
+    return [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
+
+
 def build(report: ScanReport, sort: str = "scan") -> ReportView:
     """The view every human-readable writer lays out; ``sort`` orders the index (scan or risk)."""
     from deepcheck.reports.writers.machine import to_json
 
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}; choose {' or '.join(SORTS)}")
-    threshold = _number(report.model.get("threshold"))
-    review = _number(report.model.get("review_threshold"))
-    if threshold is None or review is None or review >= threshold:
-        review = None  # no review band: a scan from before bands, or one run with an empty band
+    check_sort(sort)
+    threshold, review = _thresholds(report.model)
     root = common_root([f.path for f in report.files])
-    views = [_file_view(i, f, root, threshold, review) for i, f in enumerate(report.files)]
+    views = file_views(report)
     views = [views[i] for i in risk_positions(report.files)]  # hash-list matches first, then the bands
     for rank, v in enumerate(views):
         v.risk = rank

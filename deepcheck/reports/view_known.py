@@ -1,4 +1,4 @@
-"""Known material as the reader sees it: hash-list matches in words, duplicate groups, findings per chat.
+"""Known material as the reader sees it: hash-list matches in words, hashes and origin, duplicate groups, chats.
 
 Part of the :class:`ReportView` (deepcheck/reports/view.py): worked out once from the finished records
 and the report's ``groups`` (deepcheck/known/ fills both before any writer runs), so that the HTML, PDF
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deepcheck.reports.results import HASH_LIST_MATCH, VERDICT_FAKE, VERDICT_REVIEW, FileResult
+
+Row = tuple[str, Any]  # (name, value), as the HTML's and the PDF's key-value tables show it
 
 
 def match_sentence(match: dict[str, Any]) -> str:
@@ -27,9 +29,23 @@ def match_sentence(match: dict[str, Any]) -> str:
     return f"Matches the hash list {match.get('list') or '?'}{label}{case}: {how}."
 
 
-def match_rows(f: FileResult) -> list[tuple[str, str, str]]:
-    """A file's hash-list matches as finding rows (code, severity, sentence), shown before any other finding."""
-    return [(HASH_LIST_MATCH, "high", match_sentence(m)) for m in f.hash_matches if isinstance(m, dict)]
+def match_sentences(f: FileResult) -> list[str]:
+    """A file's hash-list matches in words (a saved scan can be edited: non-objects are left out)."""
+    return [match_sentence(m) for m in f.hash_matches if isinstance(m, dict)]
+
+
+def hash_rows(f: FileResult) -> tuple[list[Row], list[Row]]:
+    """(MD5, PDQ and its quality; the vPDQ frame count), apart because only the HTML shows the count."""
+    hashes = f.hashes if isinstance(f.hashes, dict) else {}
+    rows = [(key, hashes[key]) for key in ("md5", "pdq", "pdq_quality") if hashes.get(key) is not None]
+    vpdq = [("vpdq", f"{len(hashes['vpdq'])} frames hashed (full list in the JSON)")] if hashes.get("vpdq") else []
+    return rows, vpdq
+
+
+def origin_rows(f: FileResult) -> list[Row]:
+    """Where a file came from: its duplicate group and its Telegram message."""
+    rows: list[Row] = [("duplicate group", f.group)] if f.group else []
+    return rows + [(f"telegram {key}", value) for key, value in (f.telegram or {}).items()]
 
 
 @dataclass

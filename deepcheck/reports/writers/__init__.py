@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from deepcheck.reports.results import ScanReport
-from deepcheck.reports.triage import SORTS
+from deepcheck.reports.triage import SORTS, check_sort
 from deepcheck.reports.writers.hashes import to_hashes_csv, to_hashes_json
 from deepcheck.reports.writers.html import to_html
 from deepcheck.reports.writers.junit import to_junit
@@ -48,8 +48,7 @@ def render(
 ) -> str | bytes:
     """The report in ``fmt``; ``page_size`` (a4 | letter) applies to PDF only, ``sort`` (scan | risk) to the CSV
     rows and the HTML index, ``fail_on`` (the ``--fail-on`` values) to JUnit's failures."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}; choose {' or '.join(SORTS)}")
+    check_sort(sort)
     if fmt == "pdf":
         return to_pdf(report, page_size=page_size)
     if fmt == "csv":

@@ -17,7 +17,7 @@ def matched_block(view: ReportView) -> str:
         return ""
     rows = "".join(
         f'<tr><td class="mono"><a href="#file-{v.index}">{e(v.shown_path)}</a></td><td>{badge(v.category)}</td>'
-        f"<td>{'<br>'.join(e(s) for code, _, s in v.findings if code == 'hash-list-match')}</td></tr>"
+        f"<td>{'<br>'.join(e(s) for s in v.matches)}</td></tr>"
         for v in matched
     )
     return (
@@ -74,16 +74,5 @@ def _file_links(files: list[tuple[int, str]]) -> str:
 
 def known_panel(v: FileView, timelines: dict[int, str]) -> str:
     """A file's hashes, group and Telegram message, in its article."""
-    f = v.result
-    rows: list[tuple[str, object]] = []
-    hashes = f.hashes if isinstance(f.hashes, dict) else {}
-    for key in ("md5", "pdq", "pdq_quality"):
-        if hashes.get(key) is not None:
-            rows.append((key, hashes[key]))
-    if hashes.get("vpdq"):
-        rows.append(("vpdq", f"{len(hashes['vpdq'])} frames hashed (full list in the JSON)"))
-    if f.group:
-        rows.append(("duplicate group", f.group))
-    for key, value in (f.telegram or {}).items():
-        rows.append((f"telegram {key}", value))
+    rows = v.hash_rows + v.vpdq_rows + v.origin_rows
     return "<h4>Hashes and origin</h4>" + kv_table(rows) if rows else ""

@@ -26,7 +26,7 @@ from deepcheck.reports.results import (
     FileResult,
     ScanReport,
 )
-from deepcheck.reports.view_known import match_sentence
+from deepcheck.reports.view import file_views
 
 # Characters XML 1.0 cannot hold at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -82,7 +82,7 @@ def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> 
         *((f"findings.{code}", n) for code, n in report.findings_summary().items()),
     ):
         ET.SubElement(props, "property", name=name, value=xml_safe(value))
-    for f in report.files:
+    for f, v in zip(report.files, file_views(report)):
         case = ET.SubElement(
             suite,
             "testcase",
@@ -92,7 +92,7 @@ def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> 
             time=f"{f.seconds or 0.0:.3f}",
         )
         if f.hash_matches:  # known material: a failure of its own, before the face verdict
-            matches = "; ".join(match_sentence(m) for m in f.hash_matches if isinstance(m, dict))
+            matches = "; ".join(v.matches)
             el = ET.SubElement(case, "failure", type="hash-list-match", message=xml_safe(matches))
             el.text = xml_safe(f"{f.path}\n{matches}")
         if f.provenance is not None:  # provenance findings: a property, beside the face verdict

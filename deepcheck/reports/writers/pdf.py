@@ -211,11 +211,7 @@ class _Exhibit(Layout):
             rows.append(("C2PA validation", v.c2pa_state))
         if v.seconds is not None:
             rows.append(("analysis time (s)", v.seconds))
-        hashes = f.hashes if isinstance(f.hashes, dict) else {}
-        rows += [(key, hashes[key]) for key in ("md5", "pdq", "pdq_quality") if hashes.get(key) is not None]
-        if f.group:
-            rows.append(("duplicate group", f.group))
-        rows += [(f"telegram {k}", x) for k, x in (f.telegram or {}).items()]
+        rows += v.hash_rows + v.origin_rows  # the HTML's "Hashes and origin", less the vPDQ count
         self.rows(rows + [(f"media: {k}", x) for k, x in flatten(f.media)])
         contexts = [
             (

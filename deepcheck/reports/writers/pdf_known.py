@@ -15,9 +15,7 @@ def matched(ex: Layout) -> None:
     if not files:
         return
     ex.heading(f"On a hash list ({len(files)})", size=12)
-    rows = [
-        [v.shown_path, v.label, " ".join(s for code, _, s in v.findings if code == "hash-list-match")] for v in files
-    ]
+    rows = [[v.shown_path, v.label, " ".join(v.matches)] for v in files]
     ex.grid(["path", "verdict / status", "match"], rows, (60, 28, ex.width - 88), words=True)
 
 

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from deepcheck.reports.results import STATUS_ERROR, VERDICT_FAKE, VERDICT_REVIEW, FileResult, ScanReport
-from deepcheck.reports.view_known import match_sentence
+from deepcheck.reports.view import FileView, file_views
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 RULE_FAKE, RULE_ERROR = "deepcheck/manipulated-face", "deepcheck/analysis-error"
@@ -103,12 +103,11 @@ def _location(f: FileResult) -> dict:
     return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path), "index": 0}}}
 
 
-def _results(f: FileResult, index: int, model: dict) -> list[dict]:
+def _results(v: FileView, index: int, model: dict) -> list[dict]:
     """The file's results: hash-list matches, the face verdict or the error, then provenance findings with a rule."""
+    f = v.result
     threshold, name = model.get("threshold"), model.get("name")
-    found: list[tuple[str, str, str]] = [
-        (RULE_HASH_LIST, "error", match_sentence(m)) for m in f.hash_matches if isinstance(m, dict)
-    ]  # known material first
+    found = [(RULE_HASH_LIST, "error", sentence) for sentence in v.matches]  # known material first
     if f.verdict == VERDICT_FAKE:
         found.append(
             (
@@ -161,8 +160,9 @@ def _results(f: FileResult, index: int, model: dict) -> list[dict]:
 def to_sarif(report: ScanReport) -> str:
     model = report.model
     artifacts, results = [], []
-    for f in report.files:
-        found = _results(f, len(artifacts), model)
+    for v in file_views(report):
+        f = v.result
+        found = _results(v, len(artifacts), model)
         if not found:
             continue
         artifact: dict = {"location": {"uri": artifact_uri(f.path)}}

@@ -131,9 +131,8 @@ def render_table(
                     *([""] if extra else []),
                 )
     for v in view.matched:  # known material first, above the table
-        for code, _, sentence in v.findings:
-            if code == "hash-list-match":
-                console.print(Text(f"ON A HASH LIST: {v.shown_path}: {sentence}", style="bold red"))
+        for sentence in v.matches:
+            console.print(Text(f"ON A HASH LIST: {v.shown_path}: {sentence}", style="bold red"))
     console.print(table)
     for g in view.groups:
         line = f"group {g.id}: {len(g.members)} copies" + (f", {g.headline}" if g.headline else "")
