@@ -14,6 +14,7 @@ scores, so the rule can be chosen on data the model never trained on.
 
     python benchmarks/generalisation.py [--model deepcheck-lite0] [--data ../shared/data] [--skip-videos]
                                         [--note TEXT] [--write-card]
+                                        [--keep-scores DIR]
 
 Writes benchmarks/results/generalisation/<model>-<sha8>.json and appends one line per run to
 benchmarks/results/generalisation/runs.jsonl. The FF++ folders are validation-only: never train on them.
@@ -89,6 +90,7 @@ def main() -> int:
     parser.add_argument("--skip-videos", action="store_true", help="crop-level rows only (minutes, not tens)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/generalisation"))
     parser.add_argument("--note", default="", help="what this run is (recorded in runs.jsonl)")
+    parser.add_argument("--keep-scores", type=Path, default=None, help="also keep each set's per-face scores here")
     parser.add_argument(
         "--tag",
         default="",
@@ -122,6 +124,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             report = evaluate(analyzer, list_labelled(source), Path(tmp))
             files = json.loads((Path(tmp) / "scores.json").read_text())
+        if args.keep_scores:
+            args.keep_scores.mkdir(parents=True, exist_ok=True)
+            (args.keep_scores / f"{name}.scores.json").write_text(json.dumps(files) + "\n")
         seconds = round(time.perf_counter() - t0, 1)
         bands = (analyzer.threshold, analyzer.review_threshold)
         rows.append(_row(name, report["file_level"], files, *bands))

@@ -16,8 +16,13 @@ import numpy as np
 
 from deepcheck.known.index import near_pairs
 from deepcheck.known.matching import record_pdq, record_vpdq
-from deepcheck.media.perceptual import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, VPDQ_MATCH_PERCENT, as_words
-from deepcheck.media.perceptual import vpdq_match_percent as vpdq_percent
+from deepcheck.media.perceptual import (
+    PDQ_MATCH_DISTANCE,
+    VPDQ_MATCH_PERCENT,
+    as_words,
+    vpdq_words,
+    vpdq_words_percent,
+)
 from deepcheck.reports.results import VERDICT_FAKE, FileResult
 
 
@@ -95,17 +100,14 @@ def _near_stills(files: list[FileResult], links: _Links, distance: int) -> None:
 def _near_videos(files: list[FileResult], links: _Links, distance: int) -> None:
     """Videos sharing near frames are candidates; each candidate pair then gets Meta's vPDQ comparison."""
     videos = {i: frames for i, f in enumerate(files) if (frames := record_vpdq(f))}
-    owner, hashes = [], []
-    for i, frames in videos.items():
-        usable = {fr.pdq for fr in frames if fr.quality >= PDQ_MIN_QUALITY}
-        owner += [i] * len(usable)
-        hashes += sorted(usable)
+    words = {i: vpdq_words(frames) for i, frames in videos.items()}  # once per video, not once per pair
+    owner = [i for i, w in words.items() for _ in range(len(w))]
     if len(set(owner)) < 2:
         return
-    a, b, _ = near_pairs(as_words(hashes), None, distance)
+    a, b, _ = near_pairs(np.concatenate([w for w in words.values() if len(w)]), None, distance)
     owners = np.asarray(owner)
     pairs = {(int(x), int(y)) for x, y in zip(owners[a], owners[b]) if x != y}
     for x, y in sorted((min(p), max(p)) for p in pairs):
-        x_in_y, y_in_x = vpdq_percent(videos[x], videos[y], distance)
+        x_in_y, y_in_x = vpdq_words_percent(words[x], words[y], distance)
         if max(x_in_y, y_in_x) >= VPDQ_MATCH_PERCENT:
             links.link(x, y, {"hash_type": "vpdq", "match_percent": [round(x_in_y, 1), round(y_in_x, 1)]})
