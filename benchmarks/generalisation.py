@@ -34,11 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from deepcheck.model import scoring
-from deepcheck.reports.results import FaceResult
 from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 from deepcheck.training.calibration import band_rates
 from deepcheck.training.datasets import list_labelled
-from deepcheck.training.evaluate import evaluate
+from deepcheck.training.evaluate import evaluate, stored_file_score
 from deepcheck.training.metrics import detection_metrics
 
 SETS = {
@@ -70,16 +69,8 @@ def _row(name: str, m: dict, files: list[dict], fake: float, review: float, meth
 
 def rescore(files: list[dict], rule: str) -> tuple[np.ndarray, np.ndarray]:
     """File scores from stored face scores under a person-aggregation rule (the product's own code)."""
-    labels, scores = [], []
-    for f in files:
-        if not f["faces"]:
-            continue
-        faces = [
-            FaceResult(frame_index=i, box=[0, 0, 1, 1], detection_prob=1.0, score=s, person=p) for i, p, s in f["faces"]
-        ]
-        labels.append(f["label"])
-        scores.append(scoring.file_score(scoring.persons_of(faces, rule)))
-    return np.array(labels), np.array(scores)
+    kept = [f for f in files if f["faces"]]
+    return np.array([f["label"] for f in kept]), np.array([stored_file_score(f["faces"], rule) for f in kept])
 
 
 def main() -> int:

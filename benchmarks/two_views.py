@@ -17,19 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcheck.model import scoring
-from deepcheck.reports.results import FaceResult
+from deepcheck.training.evaluate import stored_file_score
 from deepcheck.training.metrics import detection_metrics
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
-
-
-def _file_score(faces: list[tuple[int, int, float]]) -> float | None:
-    results = [FaceResult(frame_index=i, box=[0, 0, 1, 1], detection_prob=1.0, score=s, person=p) for i, p, s in faces]
-    return scoring.file_score(scoring.persons_of(results))
 
 
 def combine(tight: list[dict], wide: list[dict]) -> tuple[dict[str, dict], int]:
@@ -49,7 +43,7 @@ def combine(tight: list[dict], wide: list[dict]) -> tuple[dict[str, dict], int]:
             faces = [(x[0], x[1], float(v)) for x, v in zip(f["faces"], s)]
             views[view]["labels"].append(f["label"])
             views[view]["methods"].append(f["method"])
-            views[view]["scores"].append(_file_score(faces))
+            views[view]["scores"].append(stored_file_score(faces))
     return views, unpaired
 
 

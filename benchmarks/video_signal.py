@@ -26,10 +26,10 @@ import cv2
 import numpy as np
 
 from deepcheck.model import scoring
-from deepcheck.reports.results import FaceResult
 from deepcheck.scanning.pipeline import Analyzer, ScanSettings
 from deepcheck.training.augment import video_codec
 from deepcheck.training.datasets import list_labelled
+from deepcheck.training.evaluate import stored_file_score
 from deepcheck.training.metrics import detection_metrics
 
 
@@ -106,12 +106,8 @@ def main() -> int:
         for v in videos:
             if not v["faces"]:
                 continue
-            rs = [
-                FaceResult(frame_index=i, box=[0, 0, 1, 1], detection_prob=1.0, score=s, person=p)
-                for i, p, s, _ in v["faces"]
-            ]
             labels.append(v["label"])
-            scores.append(scoring.file_score(scoring.persons_of(rs, rule)))
+            scores.append(stored_file_score(v["faces"], rule))
         rows.append({"row": f"c40 videos, {rule}", "auc": _auc(labels, scores), "n": len(labels)})
     heights = np.array([f[3] for _, f in faces])
     for lo in (0, 80, 120, 160):

@@ -19,9 +19,23 @@ from pathlib import Path
 import numpy as np
 
 from deepcheck.media.fileio import atomic_write_text
+from deepcheck.model import scoring
+from deepcheck.reports.results import FaceResult
 from deepcheck.scanning.pipeline import Analyzer
 from deepcheck.training.datasets import Sample
 from deepcheck.training.metrics import detection_metrics, roc_points
+
+
+def stored_file_score(faces: list, rule: str = scoring.DEFAULT_PERSON_RULE) -> float | None:
+    """A file's score from the ``[frame, person, score, ...]`` faces that scores.json stores, under a person rule.
+
+    The product's own aggregation, so benchmarks can compare rules or combine views without scanning again.
+    """
+    results = [
+        FaceResult(frame_index=int(x[0]), box=[0, 0, 1, 1], detection_prob=1.0, score=float(x[2]), person=x[1])
+        for x in faces
+    ]
+    return scoring.file_score(scoring.persons_of(results, rule))
 
 
 def evaluate(

@@ -104,22 +104,15 @@ def to_junit(report: ScanReport, fail_on: Collection[str] = (VERDICT_FAKE,)) -> 
                 value=xml_safe(",".join(finding_codes(f.provenance))),
             )
         detail = f"sha256 {f.sha256 or '-'}; model {model.get('name')}"
+        flagged = None  # (failure type, message head, score text) for a face verdict that fails the case
         if f.verdict == VERDICT_REVIEW and review_fails:
-            el = ET.SubElement(
-                case,
-                "failure",
-                type="deepfake-review",
-                message=xml_safe(f"needs review: {_review_text(f, model)}"),
-            )
-            el.text = xml_safe(f"{f.path}\n{_review_text(f, model)}; {len(f.faces)} faces; {detail}")
+            flagged = ("deepfake-review", "needs review", _review_text(f, model))
         elif f.verdict == VERDICT_FAKE:
-            el = ET.SubElement(
-                case,
-                "failure",
-                type="deepfake",
-                message=xml_safe(f"flagged as manipulated: {_score_text(f, threshold)}"),
-            )
-            el.text = xml_safe(f"{f.path}\n{_score_text(f, threshold)}; {len(f.faces)} faces; {detail}")
+            flagged = ("deepfake", "flagged as manipulated", _score_text(f, threshold))
+        if flagged:
+            kind, head, text = flagged
+            el = ET.SubElement(case, "failure", type=kind, message=xml_safe(f"{head}: {text}"))
+            el.text = xml_safe(f"{f.path}\n{text}; {len(f.faces)} faces; {detail}")
         elif f.status == STATUS_ERROR:
             el = ET.SubElement(case, "error", type="analysis-error", message=xml_safe(f.error or "error"))
             el.text = xml_safe(f"{f.path}\n{f.error}")
