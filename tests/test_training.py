@@ -272,16 +272,12 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     assert any(not torch.equal(changed[k].float(), start[k].float()) for k in start if start[k].is_floating_point())
 
 
-def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):
-    """Pool fakes join as fakes of the person whose original they were made from; others stay out."""
-    from deepcheck.training.bundle import pack
-
+def _tiny_dfdc(tmp_path, face_crop):
+    """A DFDC-like train split of two people, each a real crop and its fake, with metadata.csv."""
     dfdc = tmp_path / "dfdc"
     for sub in ("train/real", "train/fake"):
         (dfdc / sub).mkdir(parents=True)
-    pool = tmp_path / "pool"
-    pool.mkdir()
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(4)
     rows = ["file,split,label,original,cluster"]
     for name, person in (("aa", "p1"), ("bb", "p2")):
         cv2.imwrite(str(dfdc / f"train/real/{name}.jpg"), face_crop)
@@ -289,6 +285,43 @@ def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):
         rows.append(f"train/real/{name}.jpg,train,REAL,,{person}")
         rows.append(f"train/fake/{name}f.jpg,train,FAKE,{name}.mp4,{person}")
     (dfdc / "metadata.csv").write_text("\n".join(rows) + "\n")
+    return dfdc
+
+
+def test_recipe_fake_share_moves_both_sides(face_crop, tmp_path):
+    """Fewer DFDC fakes means more corpus blends, and the reals follow, so domain never predicts the label."""
+    from deepcheck.training.bundle import BundleDataset, Recipe, pack
+
+    corpus = tmp_path / "corpus"
+    (corpus / "c").mkdir(parents=True)
+    rows = ["source,file,person,box_h,inside_13,points"]
+    for i in range(2):
+        cv2.imwrite(str(corpus / f"c/{i}.jpg"), cv2.resize(face_crop, (256, 256)))
+        rows.append(f"c,c/{i}.jpg,c:{i},100,1.0," + " ".join(["128"] * 10))
+    (corpus / "faces.csv").write_text("\n".join(rows) + "\n")
+    dfdc = _tiny_dfdc(tmp_path, face_crop)
+    pack(tmp_path / "b", [corpus], [None], dfdc / "train", None, n_corpus=2, n_dfdc_pairs=2, max_per_source=1.0)
+
+    first = BundleDataset(tmp_path / "b", Recipe(input_size=64))  # the shipped recipe's draws, unchanged
+    assert dict(first.fakes) == pytest.approx({"dfdc_fake": 0.45, "sbi_dfdc": 0.1, "sbi_corpus": 0.45})
+    assert dict(first.reals) == {"corpus": 0.5, "dfdc_real": 0.5}  # exactly: same draws as before
+    heavy = BundleDataset(tmp_path / "b", Recipe(input_size=64, dfdc_fake=0.15))
+    assert dict(heavy.fakes) == pytest.approx({"dfdc_fake": 0.15, "sbi_dfdc": 0.1, "sbi_corpus": 0.75})
+    assert dict(heavy.reals) == pytest.approx({"corpus": 0.8, "dfdc_real": 0.2})
+    img, label = heavy.sample(3)
+    assert label == 1 and img.shape == (64, 64, 3)
+    with pytest.raises(ValueError):
+        Recipe(dfdc_fake=0.95)
+
+
+def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):
+    """Pool fakes join as fakes of the person whose original they were made from; others stay out."""
+    from deepcheck.training.bundle import pack
+
+    dfdc = _tiny_dfdc(tmp_path, face_crop)
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    rng = np.random.default_rng(3)
     pool_rows = ["file,label,original,cluster"]
     for i, original in enumerate(("aa", "aa", "zz", "bb")):
         pool_rows.append(f"x{i}.jpg,FAKE,{original}.mp4,o_{original}")

@@ -172,6 +172,11 @@ class Recipe:
     mask: str = "dense"  # dense: landmark hull (part 2); five: MTCNN five points
     codecs: bool = True  # H.264/H.265 and messaging-app damage (part 5)
     sbi_dfdc: float = 0.1  # share of fakes self-blended from DFDC reals
+    dfdc_fake: float = 0.45  # share of fakes that are DFDC's own; the rest are corpus self-blends
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.dfdc_fake and 0 <= self.sbi_dfdc and self.dfdc_fake + self.sbi_dfdc <= 1):
+            raise ValueError(f"fake shares must be >= 0 and sum to at most 1: {self}")
 
 
 class BundleDataset:
@@ -200,10 +205,20 @@ class BundleDataset:
         if not (use_corpus or dfdc):
             raise ValueError(f"{folder}: nothing to train on with {recipe}")
         sbi_dfdc = recipe.sbi_dfdc if use_corpus else 0.4  # without the corpus, DFDC reals carry the blends
-        self.reals = [k for k in (("corpus", 0.5) if use_corpus else None, ("dfdc_real", 0.5) if dfdc else None) if k]
-        self.fakes = [("dfdc_fake", 0.45 if use_corpus else 1.0 - sbi_dfdc), ("sbi_dfdc", sbi_dfdc)] if dfdc else []
-        if use_corpus:
-            self.fakes.append(("sbi_corpus", 0.55 - sbi_dfdc if dfdc else 1.0))
+        if dfdc and use_corpus:
+            sbi_corpus = 1.0 - recipe.dfdc_fake - sbi_dfdc
+            # reals follow the fakes' mix of corpus and DFDC, so neither domain nor its framing tells
+            # real from fake; the 0.05 keeps the first recipe's draws (0.5 corpus reals to 0.45 blends)
+            corpus_real = round(min(1.0, sbi_corpus + 0.05), 6)  # rounded: exactly 0.5 for the first recipe
+            self.reals = [("corpus", corpus_real), ("dfdc_real", round(1.0 - corpus_real, 6))]
+            self.fakes = [("dfdc_fake", recipe.dfdc_fake), ("sbi_dfdc", sbi_dfdc), ("sbi_corpus", sbi_corpus)]
+        elif dfdc:
+            self.reals = [("dfdc_real", 1.0)]
+            self.fakes = [("dfdc_fake", 1.0 - sbi_dfdc), ("sbi_dfdc", sbi_dfdc)]
+        else:
+            self.reals, self.fakes = [("corpus", 1.0)], [("sbi_corpus", 1.0)]
+        self.reals = [k for k in self.reals if k[1] > 0]
+        self.fakes = [k for k in self.fakes if k[1] > 0]
 
     def __len__(self) -> int:
         return self.length

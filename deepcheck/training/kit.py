@@ -205,6 +205,7 @@ def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
     args = [flags[k] for k in flags if not getattr(recipe, k)]
     args += [f"--corpus-view {recipe.corpus_view}"] * (recipe.corpus_view != "wide")
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
+    args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
     card["training"] = {
         "command": (
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--corpus-view", choices=["wide", "tight"], default="wide")
     t.add_argument("--mask", choices=["dense", "five"], default="dense")
     t.add_argument("--no-codecs", action="store_true", help="ablation: JPEG only")
+    t.add_argument("--dfdc-fake-share", type=float, default=0.45, help="share of fakes that are DFDC's own")
     t.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (resume)")
     f = sub.add_parser("finish")
     f.add_argument("weights", type=Path)
@@ -253,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
             corpus_view=a.corpus_view,
             mask=a.mask,
             codecs=not a.no_codecs,
+            dfdc_fake=a.dfdc_fake_share,
         )
         minutes = None if a.steps else a.minutes
         path = train(
