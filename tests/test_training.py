@@ -230,6 +230,7 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     from deepcheck.training import kit
     from deepcheck.training.bundle import CORPUS_FRAMING, BundleDataset, Recipe, pack
     from deepcheck.training.corpus import build, read_index
+    from deepcheck.training.export import export_classifier
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -256,17 +257,22 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
 
     torch.save(torch.load(models_dir() / "deepcheck-lite0.pt", weights_only=True), init)
     kwargs = dict(minutes=None, init=init, workers=0, batch_size=4, checkpoint_every=1)
-    kit.train(tmp_path / "bundle", tmp_path / "out", Recipe(input_size=96), "t", steps=2, log=lambda _m: None, **kwargs)
+    kit.train(
+        tmp_path / "bundle", tmp_path / "out", Recipe(input_size=100), "t", steps=2, log=lambda _m: None, **kwargs
+    )
     messages: list[str] = []  # a second call with a larger budget resumes from the checkpoint
     weights = kit.train(
-        tmp_path / "bundle", tmp_path / "out", Recipe(input_size=96), "t", steps=3, log=messages.append, **kwargs
+        tmp_path / "bundle", tmp_path / "out", Recipe(input_size=100), "t", steps=3, log=messages.append, **kwargs
     )
     assert json.loads(messages[0]) == {"tag": "t", "resumed_at_step": 2}
     record = json.loads((tmp_path / "out" / "t.json").read_text())
     assert record["steps"] == 3 and weights.stat().st_size < 16 * 2**20  # fits what comes back from the GPU
     card_path = kit.finish(weights, tmp_path / "model")
     model = load_model(card_path, runtime="torch")
-    assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 96
+    assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 100
+    export_classifier(card_path, log=lambda _m: None)  # 100 px: not a multiple of 8, as Lite2's 260
+    onnx = load_model(card_path, runtime="onnx")
+    assert onnx.runtime == "onnx" and np.allclose(onnx.predict([real, fake]), model.predict([real, fake]), atol=1e-4)
     changed = torch.load(card_path.with_suffix(".pt"), weights_only=True)
     start = torch.load(init, weights_only=True)
     assert any(not torch.equal(changed[k].float(), start[k].float()) for k in start if start[k].is_floating_point())

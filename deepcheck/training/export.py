@@ -85,7 +85,8 @@ def export_classifier(name_or_path: str | Path, log: Callable[[str], None] = pri
     rng = np.random.default_rng(0)
     probes = [rng.normal(size=(n, 3, size, size)).astype(np.float32) for n in (1, 4)]
     # smooth, image-like inputs in the normalised pixel range too, not only noise
-    blocks = rng.integers(0, 256, size=(2, 3, 8, 8)).repeat(size // 8, 2).repeat(size // 8, 3)
+    cell = -(-size // 8)  # ceil: sizes that are not a multiple of 8 (Lite2's 260) are cropped back
+    blocks = rng.integers(0, 256, size=(2, 3, 8, 8)).repeat(cell, 2).repeat(cell, 3)[:, :, :size, :size]
     probes.append(((blocks - 127.0) / 128.0).astype(np.float32))
     data = _to_onnx(net, torch.from_numpy(probes[0]), ["x"], ["logit"], {"x": {0: "n"}, "logit": {0: "n"}})
     diff = _largest_difference(net, data, probes)
