@@ -8,6 +8,8 @@ Workload (benchmarks/workload.py, cached in --cache): 10 s 30 fps H.264 clips at
 moving face, ~1 MP photos with one face, and 1- and 10-minute 1080p clips for memory.
 
     PYTHONPATH=$PWD python benchmarks/speed.py --workers-only   # in-process vs 1 and 2 worker processes
+    PYTHONPATH=$PWD python benchmarks/speed.py --backbones CARD [CARD ...] --long-minutes 0 --photos 2
+                                                                # other classifiers' cost in a folder scan
 
 Measured (medians over --repeats, after model loading, since this machine is noisy):
   * the supervised worker processes against the in-process path, 1 and 2 workers (compare_workers);
@@ -296,6 +298,47 @@ def photo_rates(work: dict, repeats: int, frames: int) -> dict:
     return rates
 
 
+def backbone_cost(shipped, cards: list[Path], work: dict, repeats: int, frames: int) -> dict:
+    """Issue 23 part 6: what a bigger backbone costs in a folder scan, same detector, same clips.
+
+    Each card's classifier replaces the shipped one in an otherwise shipped Analyzer; runs are
+    interleaved per repeat so that load from other jobs hits every model alike. Weights do not change
+    the cost, so untrained cards of another architecture serve as well as trained ones.
+    """
+    import numpy as np
+
+    from deepcheck.model.classifier import load_model
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
+
+    models = {"shipped": shipped.classifier}
+    for card in cards:
+        models[str(card)] = load_model(card, runtime="onnx")
+    analyzers = {name: Analyzer(ScanSettings(frames=frames), m, shipped.detector) for name, m in models.items()}
+    for a in analyzers.values():  # warm-up
+        folder_scan(a, work["1080p"][:1])
+    times: dict = {name: {res: [] for res in ("1080p", "720p")} for name in analyzers}
+    for _ in range(repeats):
+        for res in ("1080p", "720p"):
+            for name, a in analyzers.items():
+                t = time.perf_counter()
+                folder_scan(a, work[res])
+                times[name][res].append((time.perf_counter() - t) / len(work[res]))
+    faces = [np.zeros((m.card.input_size, m.card.input_size, 3), np.uint8) for m in models.values()]
+    out = {}
+    for (name, m), face in zip(models.items(), faces):
+        t = time.perf_counter()
+        for _ in range(5):
+            m.predict([face] * 32)
+        out[name] = {
+            "architecture": m.card.architecture,
+            "input_size": m.card.input_size,
+            "seconds_per_clip": {res: round(statistics.median(v), 3) for res, v in times[name].items()},
+            "runs": {res: [round(x, 3) for x in v] for res, v in times[name].items()},
+            "classifier_ms_per_face": round((time.perf_counter() - t) / (5 * 32) * 1000, 2),
+        }
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "deepcheck-bench")
@@ -322,6 +365,13 @@ def main() -> None:
         "--hashing-only",
         action="store_true",
         help="only what MD5, PDQ and vPDQ add to a folder scan of photos and of clips (--out hashing.json)",
+    )
+    ap.add_argument(
+        "--backbones",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only the folder-scan cost of these model cards against the shipped one (--out backbones.json)",
     )
     ap.add_argument("--videos", type=Path, default=REPO.parent / "shared" / "data" / "sample-videos")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "speed.json")
@@ -369,6 +419,13 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(res, indent=2))
+        return
+    if args.backbones:
+        res = {"workload": {k: len(v) for k, v in work.items()}, "repeats": args.repeats, "frames": args.frames}
+        res["models"] = backbone_cost(shipped, args.backbones, work, args.repeats, args.frames)
+        out = args.out.with_name("backbones.json") if args.out.name == "speed.json" else args.out
+        out.write_text(json.dumps(res, indent=2) + "\n")
+        print(json.dumps(res["models"], indent=2))
         return
     if args.workers_only:
         res = {"workload": {k: len(v) for k, v in work.items()}, "repeats": args.repeats}
