@@ -5,7 +5,9 @@
 #   tight      part 4 off: the corpus cut at DFDC's tight framing (0.85x box)
 #   five       part 2 off: self-blend masks from MTCNN's five points
 #   no-codecs  part 5 off: JPEG only
-# Usage (repo root, bundle in .kit/, see kit/README.md): bash kit/gpu.sh OUT_DIR [DEVICE]
+# SET=shares runs instead how much of the fakes should be DFDC's own (Recipe.dfdc_fake), all else as full:
+#   share45 (= full), share15, share05, share00
+# Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 DEVICE=${2:-cuda}
@@ -23,11 +25,19 @@ run() {
   python3 -m deepcheck.training.kit train .kit/bundle "$LOGS" --device "$DEVICE" --minutes "$MINUTES" $STEPS_ARG \
     --workers "$WORKERS" --init .kit/init.fp16.pt --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
 }
-run full
-run no-corpus --no-corpus
-run tight --corpus-view tight
-run five --mask five
-run no-codecs --no-codecs
+case ${SET:-ablation} in
+  ablation)
+    run full
+    run no-corpus --no-corpus
+    run tight --corpus-view tight
+    run five --mask five
+    run no-codecs --no-codecs
+    ;;
+  shares)
+    for share in 45 15 05 00; do run "share$share" --dfdc-fake-share "0.$share"; done
+    ;;
+  *) echo "unknown SET=$SET (ablation or shares)" >&2; exit 2 ;;
+esac
 wait || true
 tail -n 3 "$LOGS"/*.log
 mv "$LOGS"/*.fp16.pt "$OUT_DIR"/ 2>/dev/null || true
