@@ -323,9 +323,9 @@ def backbone_cost(shipped, cards: list[Path], work: dict, repeats: int, frames: 
                 t = time.perf_counter()
                 folder_scan(a, work[res])
                 times[name][res].append((time.perf_counter() - t) / len(work[res]))
-    faces = [np.zeros((m.card.input_size, m.card.input_size, 3), np.uint8) for m in models.values()]
     out = {}
-    for (name, m), face in zip(models.items(), faces):
+    for name, m in models.items():
+        face = np.zeros((m.card.input_size, m.card.input_size, 3), np.uint8)
         t = time.perf_counter()
         for _ in range(5):
             m.predict([face] * 32)

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcheck.model.classifier import calibrate
 from deepcheck.training.evaluate import stored_file_score
-from deepcheck.training.metrics import detection_metrics
+from deepcheck.training.metrics import detection_metrics, threshold_for_fpr
 
 SETS = ("dfdc-val", "ffpp-faces", "ffpp-c40")
 CALIBRATION_SETS = ("dfdc-val", "ffpp-faces")  # as the shipped card's calibration
@@ -56,7 +57,7 @@ def combine(a: list[dict], b: list[dict], ta: float = 1.0, tb: float = 1.0, weig
         lb = _logit(np.array([x[2] for x in g["faces"]])) / tb
         mix = (1 - weight) * la + weight * lb
         for view, logits in (("a", la), ("b", lb), ("both", mix)):
-            faces = [(x[0], x[1], float(1 / (1 + np.exp(-v)))) for x, v in zip(f["faces"], logits)]
+            faces = [(x[0], x[1], float(v)) for x, v in zip(f["faces"], calibrate(logits, 1.0))]
             views[view]["labels"].append(f["label"])
             views[view]["methods"].append(f["method"])
             views[view]["scores"].append(stored_file_score(faces))
@@ -75,21 +76,18 @@ def auc_row(d: dict) -> dict[str, float | None]:
 
 def operating_points(by_set: dict[str, dict]) -> dict[str, dict[str, dict[str, float]]]:
     """TPR and FPR per set at the threshold calibrate would choose for each false-alarm target."""
+    arrays = {name: (np.array(d["labels"]), np.array(d["scores"], dtype=float)) for name, d in by_set.items()}
     out: dict[str, dict[str, dict[str, float]]] = {}
     for target in FPR_TARGETS:
-        # the lowest threshold with at most `target` of each calibration set's reals above it
-        threshold = max(
-            float(np.quantile(np.array(by_set[s]["scores"])[np.array(by_set[s]["labels"]) == 0], 1 - target))
-            for s in CALIBRATION_SETS
-        )
-        rows = {}
-        for name, d in by_set.items():
-            labels, scores = np.array(d["labels"]), np.array(d["scores"], dtype=float)
-            rows[name] = {
-                "tpr": round(float(np.mean(scores[labels == 1] > threshold)), 3),
-                "fpr": round(float(np.mean(scores[labels == 0] > threshold)), 3),
+        # calibrate's rule: the lowest threshold that holds the target on each calibration set's reals
+        threshold = max(threshold_for_fpr(arrays[s][1][arrays[s][0] == 0], target) for s in CALIBRATION_SETS)
+        out[f"fpr<={target:.2f}"] = {
+            name: {
+                "tpr": round(float(np.mean(scores[labels == 1] >= threshold)), 3),
+                "fpr": round(float(np.mean(scores[labels == 0] >= threshold)), 3),
             }
-        out[f"fpr<={target:.2f}"] = rows
+            for name, (labels, scores) in arrays.items()
+        }
     return out
 
 
