@@ -7,6 +7,7 @@
 #   no-codecs  part 5 off: JPEG only
 # SET=shares runs instead how much of the fakes should be DFDC's own (Recipe.dfdc_fake), all else as full:
 #   share45 (= full), share15, share05, share00
+# INIT=imagenet starts every run from the backbone's ImageNet weights instead of the shipped ones.
 # Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
 OUT_DIR=${1:?output folder}
@@ -14,6 +15,7 @@ DEVICE=${2:-cuda}
 MINUTES=${MINUTES:-7.5}
 STEPS_ARG=${STEPS:+--steps $STEPS}
 WORKERS=${WORKERS:-3}
+INIT=${INIT:-.kit/init.fp16.pt}  # or imagenet (needs the backbone's ImageNet wheel in .kit/)
 mkdir -p "$OUT_DIR" /tmp/kit-site
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/kit-site .kit/*.whl
 export PYTHONPATH="/tmp/kit-site:$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -23,7 +25,7 @@ LOGS=$(mktemp -d)
 run() {
   local tag=$1; shift
   python3 -m deepcheck.training.kit train .kit/bundle "$LOGS" --device "$DEVICE" --minutes "$MINUTES" $STEPS_ARG \
-    --workers "$WORKERS" --init .kit/init.fp16.pt --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
+    --workers "$WORKERS" --init "$INIT" --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
 }
 case ${SET:-ablation} in
   ablation)

