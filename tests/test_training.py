@@ -223,6 +223,29 @@ def test_calibrate_holds_the_target_on_every_set(tiny_set, tiny_methods, tmp_pat
     assert all(s["bands"]["review_or_fake"]["fpr"] <= 0.5 for s in cal["per_set"])
 
 
+def test_calibrate_takes_a_set_of_reals_only(tiny_set, tmp_path):
+    """Photos of people (reals only) bound the thresholds on their own; the temperature ignores them."""
+    from deepcheck.model.classifier import load_model
+    from deepcheck.training import calibration
+    from deepcheck.training.datasets import list_labelled
+
+    photos = tmp_path / "photos"
+    (photos / "fake").mkdir(parents=True)  # no fakes: people's real photos
+    (photos / "real").mkdir()
+    for f in sorted((tiny_set / "real").iterdir()):
+        img = cv2.imread(str(f))
+        for q in (20, 40):
+            cv2.imwrite(str(photos / "real" / f"{f.stem}-{q}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, q])
+    model = load_model("deepcheck-lite0", runtime="torch")
+    alone = calibration.fit(model, [list_labelled(tiny_set)], 0.25, 0.5)
+    both = calibration.fit(model, [list_labelled(tiny_set), list_labelled(photos)], 0.25, 0.5)
+    assert both.temperature == alone.temperature
+    assert both.threshold >= alone.threshold and both.review_threshold >= alone.review_threshold
+    photo_set = both.metrics["per_set"][1]
+    assert photo_set["n_fake"] == 0 and photo_set["fpr_at_threshold"] <= 0.25 and "auc" not in photo_set
+    assert photo_set["bands"]["review_or_fake"]["fpr"] <= 0.5 and photo_set["bands"]["fake"]["tpr"] is None
+
+
 def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     """The GPU kit on a tiny bundle: corpus (real MTCNN), pack, a few training steps, then a model scan loads."""
     from deepcheck.model.classifier import load_model
@@ -355,3 +378,26 @@ def test_kit_init_imagenet_starts_from_the_shipped_imagenet_weights():
     stem = "_conv_stem.weight"
     assert torch.equal(kit._network("efficientnet-lite0", kit.IMAGENET).state_dict()[stem], imagenet[stem])
     assert not torch.equal(kit._network("efficientnet-lite0", None).state_dict()[stem], imagenet[stem])
+
+
+def test_pack_keeps_held_out_persons_out(face_crop, tmp_path):
+    """The audit share of persons never enters a bundle, and the same ids are held out every time."""
+    from deepcheck.training.bundle import pack
+    from deepcheck.training.corpus import held_out
+
+    corpus = tmp_path / "corpus"
+    (corpus / "c").mkdir(parents=True)
+    cv2.imwrite(str(corpus / "c/0.jpg"), cv2.resize(face_crop, (256, 256)))
+    persons = [f"c:{i}" for i in range(40)]
+    rows = ["source,file,person,box_h,inside_13,points"]
+    rows += [f"c,c/0.jpg,{p},100,1.0," + " ".join(["128"] * 10) for p in persons]
+    (corpus / "faces.csv").write_text("\n".join(rows) + "\n")
+    kept_out = {p for p in persons if held_out(p, 0.25)}
+    assert 0 < len(kept_out) < 20 and not any(held_out(p, 0.0) for p in persons)
+
+    summary = pack(
+        tmp_path / "b", [corpus], [None], None, None, n_corpus=40, n_dfdc_pairs=0, max_per_source=1.0, holdout=0.25
+    )
+    items = json.loads((tmp_path / "b" / "items.json").read_text())["items"]
+    assert {it["group"] for it in items} == set(persons) - kept_out
+    assert summary["holdout"] == 0.25 and summary["counts"] == {"corpus:c": 40 - len(kept_out)}

@@ -204,7 +204,7 @@ def calibrate(
     names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, sets))
     card.threshold_rule = (
         f"fake: lowest threshold with FPR <= {target_fpr:.0%} on the real crops of each of: {names}; "
-        "temperature fitted on the same crops, pooled"
+        "temperature fitted on the sets with both labels, pooled"
     )
     card.review_threshold = result.review_threshold
     card.review_threshold_rule = (

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from deepcheck.model.card import Framing
-from deepcheck.training.corpus import MASTER, read_index, subframe, subframe_points
+from deepcheck.training.corpus import MASTER, held_out, read_index, subframe, subframe_points
 
 CORPUS_FRAMING = Framing(size_rel_height=1.3, shift_y_rel_height=0.0)
 DFDC_FRAMING = Framing(size_rel_height=0.85, shift_y_rel_height=0.13)  # dfdc-faces README
@@ -51,6 +51,7 @@ def pack(
     quality: int = 85,
     max_per_source: float = 0.45,
     dfdc_pool: Path | None = None,
+    holdout: float = 0.0,
 ) -> dict:
     """Write a bundle; returns its summary (counts per source and kind, size in bytes).
 
@@ -61,6 +62,8 @@ def pack(
     each chosen real comes with its fake. ``dfdc_pool``: a folder of fakes fetched from the split's
     ``<split>_pool.csv`` (the shared README says how); those whose original is a chosen real join
     as more fakes of that person, so DFDC's several methods are seen, not one fake per real.
+    ``holdout``: the share of corpus persons (:func:`~deepcheck.training.corpus.held_out`) kept out,
+    so real photos of people the model never saw remain for measuring its false alarms.
     """
     from deepcheck.training.landmarks import load
 
@@ -91,7 +94,7 @@ def pack(
     pool = []
     for folder, lm_path in zip(corpora, corpus_landmarks):
         dense = load(lm_path) if lm_path else {}
-        pool += [(folder, f, dense.get(f.file)) for f in read_index(folder)]
+        pool += [(folder, f, dense.get(f.file)) for f in read_index(folder) if not held_out(f.person, holdout)]
     by_source: dict[str, list] = {}
     for entry in pool:
         by_source.setdefault(entry[1].source, []).append(entry)
@@ -149,6 +152,7 @@ def pack(
         "dfdc_framing": asdict(DFDC_FRAMING),
         "master_framing": asdict(MASTER),
         "seed": seed,
+        "holdout": holdout,
         "counts": counts,
         "dense_landmarks": int(sum(np.isfinite(r).all() for r in dense_rows)),
         "bytes": len(blob),

@@ -69,17 +69,20 @@ def fit(
     target_fpr: float = DEFAULT_FAKE_FPR,
     review_fpr: float | None = DEFAULT_REVIEW_FPR,
 ) -> Calibration:
-    """Temperature on all sets pooled; each threshold the lowest whose FPR is ≤ its target on every set.
+    """Temperature on the sets with both labels, pooled; each threshold the lowest that holds its FPR on every set.
 
     A threshold set on one camera population drifts on another (DFDC's actors against YouTube news), so
-    each set of reals must hold the target on its own, not only on average. ``review_fpr`` None: no
+    each set of reals must hold the target on its own, not only on average. A set may hold reals only
+    (photos of people no model saw): it bounds the thresholds, not the temperature. ``review_fpr`` None: no
     review threshold (the card keeps two verdicts).
     """
     if review_fpr is not None and review_fpr <= target_fpr:
         raise ValueError(f"the review FPR ({review_fpr}) must be above the fake FPR ({target_fpr})")
     logits = [crop_logits(model, samples) for samples in sets]
     labels = [np.array([s.label for s in samples]) for samples in sets]
-    temperature = fit_temperature(np.concatenate(logits), np.concatenate(labels))
+    # a set of reals only (photos of people, say) holds the thresholds but would skew the temperature
+    both = [i for i, y in enumerate(labels) if (y == 0).any() and (y == 1).any()] or list(range(len(sets)))
+    temperature = fit_temperature(np.concatenate([logits[i] for i in both]), np.concatenate([labels[i] for i in both]))
     probs = [calibrate(z, temperature) for z in logits]
     threshold = max(threshold_for_fpr(p[y == 0], target_fpr) for p, y in zip(probs, labels))
     review = None

@@ -138,6 +138,26 @@ def build(source: str, images: Path, out: Path, limit: int | None = None, person
     return written
 
 
+CALIBRATION_SHARE = 0.1  # persons whose real photos set the thresholds (deepcheck calibrate)
+HOLDOUT_SHARE = 0.2  # persons kept out of bundles: the calibration share and an audit share of the same size
+
+
+def held_out(person: str, share: float) -> bool:
+    """Whether ``person`` falls in the first ``share`` of persons, by a stable hash of the id.
+
+    The same id always falls on the same side, on any machine, so real photos of people no model
+    trained on remain for calibration and for measuring false alarms (benchmarks/real_photos.py).
+    """
+    return share > 0 and int(hashlib.sha256(person.encode()).hexdigest()[:8], 16) < share * 2**32
+
+
+def split_of(person: str) -> str:
+    """``calibration``, ``audit`` or ``train``: the nested hash shares above."""
+    if held_out(person, CALIBRATION_SHARE):
+        return "calibration"
+    return "audit" if held_out(person, HOLDOUT_SHARE) else "train"
+
+
 def read_index(out: Path) -> list[CorpusFace]:
     with open(Path(out) / "faces.csv", newline="", encoding="utf-8") as fh:
         return [
