@@ -161,7 +161,10 @@ def evaluate(
 def calibrate(
     data: Annotated[
         list[Path],
-        typer.Argument(help="Labelled face crops (real/ and fake/, or CSV) held out from training; one or more sets."),
+        typer.Argument(
+            help="Labelled face crops (real/ and fake/, or CSV) held out from training; one or more sets. "
+            "A set of reals only (empty fake/) bounds the thresholds and leaves the temperature alone."
+        ),
     ],
     model: Annotated[
         str, typer.Option(help="Model name in models/, or a card path. Its card is updated.")
