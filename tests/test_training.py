@@ -401,3 +401,16 @@ def test_pack_keeps_held_out_persons_out(face_crop, tmp_path):
     items = json.loads((tmp_path / "b" / "items.json").read_text())["items"]
     assert {it["group"] for it in items} == set(persons) - kept_out
     assert summary["holdout"] == 0.25 and summary["counts"] == {"corpus:c": 40 - len(kept_out)}
+
+
+def test_person_splits_are_stable_and_nested():
+    """The calibration and audit persons never move: a changed hash would leak them into training bundles."""
+    from deepcheck.training.corpus import CALIBRATION_SHARE, HOLDOUT_SHARE, held_out, split_of
+
+    # pinned: these ids fell on these sides when bundle-v5 and the shipped card's photo sets were made
+    assert [split_of(p) for p in ("aaf:00013A14", "aaf:00002A16", "aaf:00000A02")] == ["calibration", "audit", "train"]
+    ids = [f"lfw:Person_{i}" for i in range(4000)]
+    shares = {name: sum(split_of(p) == name for p in ids) / len(ids) for name in ("calibration", "audit")}
+    assert shares["calibration"] == pytest.approx(CALIBRATION_SHARE, abs=0.02)
+    assert shares["audit"] == pytest.approx(HOLDOUT_SHARE - CALIBRATION_SHARE, abs=0.02)
+    assert all(held_out(p, HOLDOUT_SHARE) for p in ids if split_of(p) != "train")
