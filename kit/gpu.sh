@@ -7,6 +7,9 @@
 #   no-codecs  part 5 off: JPEG only
 # SET=shares runs instead how much of the fakes should be DFDC's own (Recipe.dfdc_fake), all else as full:
 #   share45 (= full), share15, share05, share00
+# SET=scale asks whether the corpus recipe scales with ~30x the CPU budget, and from which start:
+#   s45-shipped (the first recipe), s15-shipped (the CPU's best share), and from ImageNet (lr 6e-4):
+#   s15-imagenet and s00-imagenet (self-blends only); needs .kit/imagenet-lite0.fp16.pt (kit/README.md)
 # INIT=imagenet starts every run from the backbone's ImageNet weights instead of the shipped ones.
 # Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
@@ -15,6 +18,7 @@ DEVICE=${2:-cuda}
 MINUTES=${MINUTES:-7.5}
 STEPS_ARG=${STEPS:+--steps $STEPS}
 WORKERS=${WORKERS:-3}
+BATCH=${BATCH:-128}
 INIT=${INIT:-.kit/init.fp16.pt}  # or imagenet (needs the backbone's ImageNet wheel in .kit/)
 mkdir -p "$OUT_DIR" /tmp/kit-site
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/kit-site .kit/*.whl
@@ -25,7 +29,7 @@ LOGS=$(mktemp -d)
 run() {
   local tag=$1; shift
   python3 -m deepcheck.training.kit train .kit/bundle "$LOGS" --device "$DEVICE" --minutes "$MINUTES" $STEPS_ARG \
-    --workers "$WORKERS" --init "$INIT" --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
+    --workers "$WORKERS" --batch-size "$BATCH" --init "$INIT" --tag "$tag" "$@" > "$LOGS/$tag.log" 2>&1 &
 }
 case ${SET:-ablation} in
   ablation)
@@ -38,7 +42,13 @@ case ${SET:-ablation} in
   shares)
     for share in 45 15 05 00; do run "share$share" --dfdc-fake-share "0.$share"; done
     ;;
-  *) echo "unknown SET=$SET (ablation or shares)" >&2; exit 2 ;;
+  scale)  # a later --init overrides INIT
+    run s45-shipped
+    run s15-shipped --dfdc-fake-share 0.15
+    run s15-imagenet --dfdc-fake-share 0.15 --init .kit/imagenet-lite0.fp16.pt --lr 6e-4
+    run s00-imagenet --dfdc-fake-share 0 --init .kit/imagenet-lite0.fp16.pt --lr 6e-4
+    ;;
+  *) echo "unknown SET=$SET (ablation, shares or scale)" >&2; exit 2 ;;
 esac
 wait || true
 tail -n 3 "$LOGS"/*.log
