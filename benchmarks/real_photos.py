@@ -40,13 +40,12 @@ import numpy as np
 from scipy.stats import binomtest
 
 from deepcheck import api
-from deepcheck.training.corpus import split_of
+from deepcheck.training.corpus import EXTS, split_of
 
 RAW = Path.home() / "deepcheck-data/raw"
 AAF_NAME = re.compile(r"^(\d{5})A(\d{2})$")
 AAF_FIRST_MALE = 7381  # All-Age-Faces numbers its 7,381 women first, then 5,941 men
 AGE_BANDS = ((0, 12, "0-12"), (13, 17, "13-17"), (18, 29, "18-29"), (30, 49, "30-49"), (50, 120, "50+"))
-IMAGE_EXTS = {".jpg", ".jpeg", ".png"}
 
 
 def _band(age: int) -> str:
@@ -63,7 +62,7 @@ def _aaf(folder: Path) -> list[dict]:
 
 
 def _mebeauty(folder: Path) -> list[dict]:
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXTS)
     return [
         {"path": p, "person": f"mebeauty:{p.stem}", "gender": p.parent.parent.name, "ethnicity": p.parent.name}
         for p in files
@@ -85,7 +84,7 @@ def _fairface(folder: Path) -> list[dict]:
 
 def _files(name: str, person_from_parent: bool = False) -> Callable[[Path], list[dict]]:
     def entries(folder: Path) -> list[dict]:
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("._"))
+        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXTS and not p.name.startswith("._"))
         who = (lambda p: p.parent.name) if person_from_parent else (lambda p: p.stem)
         return [{"path": p, "person": f"{name}:{who(p)}"} for p in files]
 
