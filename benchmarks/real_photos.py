@@ -18,6 +18,7 @@ drops the persons a model's bundle held when it was packed without a holdout.
     python benchmarks/real_photos.py [--model deepcheck-lite0] [--split audit|calibration|not-calibration]
                                      [--sources aaf,mebeauty,...] [--per-source 1500] [--exclude FILE]
     python benchmarks/real_photos.py --split calibration --calibration-crops DIR   # a set for calibrate
+    python benchmarks/real_photos.py --process half     # the same photos after processing (PROCESSES)
 
 Writes ``benchmarks/results/real_photos/<model>-<sha8>[-<tag>]-<split>.json``: per group the photos, those with a
 face, the share called ``fake`` and ``review`` or ``fake``, each with a Wilson 95% interval. With
@@ -31,21 +32,34 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import cv2
 import numpy as np
 from scipy.stats import binomtest
 
 from deepcheck import api
+from deepcheck.training import augment
 from deepcheck.training.corpus import EXTS, split_of
 
 RAW = Path.home() / "deepcheck-data/raw"
 AAF_NAME = re.compile(r"^(\d{5})A(\d{2})$")
 AAF_FIRST_MALE = 7381  # All-Age-Faces numbers its 7,381 women first, then 5,941 men
 AGE_BANDS = ((0, 12, "0-12"), (13, 17, "13-17"), (18, 29, "18-29"), (30, 49, "30-49"), (50, 120, "50+"))
+
+
+# what happens to a photo before it is scanned: shared, resized, recompressed (RGB uint8 in and out)
+PROCESSES: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "none": lambda img, rng: img,
+    "half": lambda img, rng: augment.down_up(img, 0.5),  # detail lost, size kept
+    "double": lambda img, rng: cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),  # upscaled
+    "jpeg70": lambda img, rng: augment.jpeg(img, 70),
+    "messaging": augment.messaging,  # long side <= 1,280 px, JPEG 70-90, sometimes twice
+}
 
 
 def _band(age: int) -> str:
@@ -152,6 +166,24 @@ def _table(groups: dict[str, dict]) -> None:
             )
 
 
+def _processed(entries: list[dict], process: str, tmp: Path, seed: int) -> list[Path]:
+    """The photos to scan: the originals, or each one processed into ``tmp`` as a lossless PNG."""
+    if process == "none":
+        return [e["path"] for e in entries]
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, e in enumerate(entries):
+        img = cv2.imread(str(e["path"]), cv2.IMREAD_COLOR)
+        path = tmp / f"{i:06d}.png"
+        if img is not None:
+            rgb = PROCESSES[process](cv2.cvtColor(img, cv2.COLOR_BGR2RGB), rng)
+            cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        else:  # unreadable: scanned as it is, so the report says why
+            path = e["path"]
+        out.append(path)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="deepcheck-lite0")
@@ -160,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-source", type=int, default=1500, help="at most this many photos of each source (0: all)")
     ap.add_argument("--exclude", type=Path, default=None, help="persons a model trained on, one per line")
     ap.add_argument("--calibration-crops", type=Path, default=None, help="cut crops for calibrate instead")
+    ap.add_argument("--process", choices=list(PROCESSES), default="none", help="process each photo first")
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--note", default="")
     ap.add_argument("--tag", default="", help="added to the result's name (cards that share weights)")
@@ -186,13 +219,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {len(crops)} real crops of {len(entries)} photos to {a.calibration_crops}/real")
         return 0
 
-    t0 = time.time()
-    report = api.scan([e["path"] for e in entries], model=a.model, workers=1, journal=False)
-    seconds = time.time() - t0
+    with tempfile.TemporaryDirectory(prefix="real-photos-") as tmp:
+        scanned = _processed(entries, a.process, Path(tmp), a.seed)
+        t0 = time.time()
+        report = api.scan(scanned, model=a.model, workers=1, journal=False)
+        seconds = time.time() - t0
     by_path = {f.path: f for f in report.files}
     rows = []
-    for e in entries:
-        f = by_path[str(e["path"])]
+    for e, path in zip(entries, scanned):
+        f = by_path[str(path)]
         rows.append({**e, "status": f.status, "verdict": f.verdict, "score": f.score})
     groups: dict[str, dict] = {"all": _group(rows)}
     for source in sources:
@@ -212,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         "note": a.note,
         "card": str(a.model),
         "split": a.split,
+        "process": a.process,
         "excluded_persons": len(exclude),
         "per_source": a.per_source,
         "seed": a.seed,
@@ -222,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         ],
     }
     a.out.mkdir(parents=True, exist_ok=True)
-    path = a.out / f"{card.name}-{card.sha256[:8]}{'-' + a.tag if a.tag else ''}-{a.split}.json"
+    process = "" if a.process == "none" else f"-{a.process}"
+    path = a.out / f"{card.name}-{card.sha256[:8]}{'-' + a.tag if a.tag else ''}-{a.split}{process}.json"
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     _table(groups)
     print(f"wrote {path} ({seconds:.0f} s)")
