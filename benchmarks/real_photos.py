@@ -19,6 +19,7 @@ drops the persons a model's bundle held when it was packed without a holdout.
                                      [--sources aaf,mebeauty,...] [--per-source 1500] [--exclude FILE]
     python benchmarks/real_photos.py --split calibration --calibration-crops DIR   # a set for calibrate
     python benchmarks/real_photos.py --process half     # the same photos after processing (PROCESSES)
+    python benchmarks/real_photos.py --split calibration --process half --calibration-crops DIR  # processed reals
 
 Writes ``benchmarks/results/real_photos/<model>-<sha8>[-<tag>]-<split>.json``: per group the photos, those with a
 face, the share called ``fake`` and ``review`` or ``fake``, each with a Wilson 95% interval. With
@@ -215,8 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         from deepcheck.training.extract import extract_crops
 
         (a.calibration_crops / "fake").mkdir(parents=True, exist_ok=True)
-        crops = extract_crops([Sample(e["path"], 0) for e in entries], a.calibration_crops, card.framing, size=224)
-        print(f"wrote {len(crops)} real crops of {len(entries)} photos to {a.calibration_crops}/real")
+        with tempfile.TemporaryDirectory(prefix="real-photos-") as tmp:  # --process applies here too
+            paths = _processed(entries, a.process, Path(tmp), a.seed)
+            crops = extract_crops([Sample(p, 0) for p in paths], a.calibration_crops, card.framing, size=224)
+        print(f"wrote {len(crops)} real crops of {len(entries)} photos ({a.process}) to {a.calibration_crops}/real")
         return 0
 
     with tempfile.TemporaryDirectory(prefix="real-photos-") as tmp:
