@@ -53,9 +53,9 @@ AAF_FIRST_MALE = 7381  # All-Age-Faces numbers its 7,381 women first, then 5,941
 AGE_BANDS = ((0, 12, "0-12"), (13, 17, "13-17"), (18, 29, "18-29"), (30, 49, "30-49"), (50, 120, "50+"))
 
 
-# what happens to a photo before it is scanned: shared, resized, recompressed (RGB uint8 in and out)
+# what happens to a photo before it is scanned: shared, resized, recompressed (RGB uint8 in and out);
+# --process none (the default) scans the original files
 PROCESSES: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
-    "none": lambda img, rng: img,
     "half": lambda img, rng: augment.down_up(img, 0.5),  # detail lost, size kept
     "double": lambda img, rng: cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),  # upscaled
     "jpeg70": lambda img, rng: augment.jpeg(img, 70),
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-source", type=int, default=1500, help="at most this many photos of each source (0: all)")
     ap.add_argument("--exclude", type=Path, default=None, help="persons a model trained on, one per line")
     ap.add_argument("--calibration-crops", type=Path, default=None, help="cut crops for calibrate instead")
-    ap.add_argument("--process", choices=list(PROCESSES), default="none", help="process each photo first")
+    ap.add_argument("--process", choices=["none", *PROCESSES], default="none", help="process each photo first")
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--note", default="")
     ap.add_argument("--tag", default="", help="added to the result's name (cards that share weights)")
