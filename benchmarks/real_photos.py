@@ -20,16 +20,20 @@ drops the persons a model's bundle held when it was packed without a holdout.
     python benchmarks/real_photos.py --split calibration --calibration-crops DIR   # a set for calibrate
     python benchmarks/real_photos.py --process half     # the same photos after processing (PROCESSES)
     python benchmarks/real_photos.py --split calibration --process half --calibration-crops DIR  # processed reals
+    python benchmarks/real_photos.py --split calibration --calibration-files LIST.csv  # for calibrate --files
 
 Writes ``benchmarks/results/real_photos/<model>-<sha8>[-<tag>]-<split>.json``: per group the photos, those with a
 face, the share called ``fake`` and ``review`` or ``fake``, each with a Wilson 95% interval. With
 ``--calibration-crops`` it instead cuts each photo's faces with the card's framing into ``DIR/real``
-(``DIR/fake`` stays empty), for ``deepcheck calibrate``. Skips politely when the photos are absent.
+(``DIR/fake`` stays empty), for ``deepcheck calibrate``. With ``--calibration-files`` it writes the photos'
+list (``path,label``; processed photos are kept beside it) for ``deepcheck calibrate --files``, which scores
+each photo whole, as ``scan`` does. Skips politely when the photos are absent.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -193,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-source", type=int, default=1500, help="at most this many photos of each source (0: all)")
     ap.add_argument("--exclude", type=Path, default=None, help="persons a model trained on, one per line")
     ap.add_argument("--calibration-crops", type=Path, default=None, help="cut crops for calibrate instead")
+    ap.add_argument("--calibration-files", type=Path, default=None, help="write the photos' CSV for calibrate")
     ap.add_argument("--process", choices=["none", *PROCESSES], default="none", help="process each photo first")
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--note", default="")
@@ -220,6 +225,18 @@ def main(argv: list[str] | None = None) -> int:
             paths = _processed(entries, a.process, Path(tmp), a.seed)
             crops = extract_crops([Sample(p, 0) for p in paths], a.calibration_crops, card.framing, size=224)
         print(f"wrote {len(crops)} real crops of {len(entries)} photos ({a.process}) to {a.calibration_crops}/real")
+        return 0
+
+    if a.calibration_files:
+        kept = a.calibration_files.with_suffix("")  # processed photos stay beside the list
+        if a.process != "none":
+            kept.mkdir(parents=True, exist_ok=True)
+        paths = _processed(entries, a.process, kept, a.seed)
+        with open(a.calibration_files, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["path", "label"])
+            out.writerows([str(Path(p).resolve()), "real"] for p in paths)
+        print(f"wrote {len(paths)} real photos ({a.process}) to {a.calibration_files}")
         return 0
 
     with tempfile.TemporaryDirectory(prefix="real-photos-") as tmp:

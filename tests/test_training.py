@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -244,6 +245,71 @@ def test_calibrate_takes_a_set_of_reals_only(tiny_set, tmp_path):
     photo_set = both.metrics["per_set"][1]
     assert photo_set["n_fake"] == 0 and photo_set["fpr_at_threshold"] <= 0.25 and "auc" not in photo_set
     assert photo_set["bands"]["review_or_fake"]["fpr"] <= 0.5 and photo_set["bands"]["fake"]["tpr"] is None
+
+
+@pytest.fixture(scope="module")
+def whole_photos(tmp_path_factory, astronaut):
+    """Real photos, whole: 7 processed copies of the astronaut and one picture of two people (reals only)."""
+    root = tmp_path_factory.mktemp("photos")
+    (root / "real").mkdir()
+    (root / "fake").mkdir()
+    rng = np.random.default_rng(11)
+    for i in range(7):
+        cv2.imwrite(str(root / "real" / f"p{i}.jpg"), evidence_augment(astronaut, rng)[:, :, ::-1])
+    pair = np.hstack([astronaut, evidence_augment(astronaut[:, ::-1], rng)])
+    cv2.imwrite(str(root / "real" / "pair.png"), np.ascontiguousarray(pair[:, :, ::-1]))
+    return root
+
+
+def _card_copy(folder: Path) -> tuple[Path, dict]:
+    """The shipped card and weights copied into ``folder``, for a calibration to rewrite."""
+    from deepcheck.model.classifier import MODELS_DIR
+
+    folder.mkdir(parents=True, exist_ok=True)
+    card = json.loads((MODELS_DIR / "deepcheck-lite0.json").read_text())
+    for name in ("deepcheck-lite0.json", card["weights_file"]):
+        shutil.copy(MODELS_DIR / name, folder / name)
+    return folder / "deepcheck-lite0.json", card
+
+
+def test_calibrate_holds_the_rate_on_whole_files_as_scan_scores_them(whole_photos, tiny_set, tmp_path):
+    """--files: each photo scored whole, as scan does; the thresholds hold on the verdicts scan then gives."""
+    from deepcheck import api
+    from deepcheck.training.metrics import threshold_for_fpr
+
+    path, shipped = _card_copy(tmp_path)
+    proc = run_cli(
+        "calibrate", "--files", str(whole_photos), "--model", str(path), "--target-fpr", "0.125",
+        "--review-fpr", "0.5",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    new = json.loads(path.read_text())
+    assert new["temperature"] == shipped["temperature"]  # no faces of known label: the card's is kept
+    assert "temperature kept" in new["threshold_rule"] and "scored as scan scores them" in new["threshold_rule"]
+    photos = new["metrics"]["calibration"]["per_set"][0]
+    assert photos["scored"] == "files" and photos["statuses"] == {"ok": 8} and photos["n_real"] == 8
+    report = api.scan([whole_photos], model=str(path), workers=1, journal=False)
+    scores = np.array([f.score for f in report.files])
+    assert len(scores) == 8 and all(f.verdict for f in report.files)
+    assert max(len(f.persons) for f in report.files) == 2  # the pair: its score is its higher person
+    assert new["threshold"] == pytest.approx(threshold_for_fpr(scores, 0.125), abs=2e-4)
+    assert new["review_threshold"] == pytest.approx(threshold_for_fpr(scores, 0.5), abs=2e-4)
+    assert sum(f.verdict == "fake" for f in report.files) <= 1
+    assert sum(f.verdict in ("fake", "review") for f in report.files) <= 4
+
+    # with a crop set beside it: the crops fit the temperature, and each set bounds the thresholds
+    both_path, crops_path = _card_copy(tmp_path / "both")[0], _card_copy(tmp_path / "crops")[0]
+    args = ("--target-fpr", "0.125", "--review-fpr", "0.5")
+    assert run_cli("calibrate", str(tiny_set), "--model", str(crops_path), *args).returncode == 0
+    proc = run_cli("calibrate", str(tiny_set), "--files", str(whole_photos), "--model", str(both_path), *args)
+    assert proc.returncode == 0, proc.stderr
+    crops, both = json.loads(crops_path.read_text()), json.loads(both_path.read_text())
+    assert both["temperature"] == crops["temperature"] != shipped["temperature"]
+    assert both["threshold"] >= crops["threshold"] and both["review_threshold"] >= crops["review_threshold"]
+    kinds = [s["scored"] for s in both["metrics"]["calibration"]["per_set"]]
+    assert kinds == ["crops", "files"] and both["metrics"]["calibration"]["files"] == [str(whole_photos)]
+    assert all(s["fpr_at_threshold"] <= 0.125 for s in both["metrics"]["calibration"]["per_set"])
+    assert run_cli("calibrate", "--model", str(both_path)).returncode == 2  # no set at all
 
 
 def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):

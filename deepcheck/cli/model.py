@@ -160,12 +160,20 @@ def evaluate(
 
 def calibrate(
     data: Annotated[
-        list[Path],
+        Optional[list[Path]],
         typer.Argument(
             help="Labelled face crops (real/ and fake/, or CSV) held out from training; one or more sets. "
             "A set of reals only (empty fake/) bounds the thresholds and leaves the temperature alone."
         ),
-    ],
+    ] = None,
+    files: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--files",
+            help="Labelled photos or videos (real/ and fake/, or CSV), each scored as scan scores a file: "
+            "faces found and cut from the whole picture, one score per file. Bounds the thresholds; repeatable.",
+        ),
+    ] = None,
     model: Annotated[
         str, typer.Option(help="Model name in models/, or a card path. Its card is updated.")
     ] = "deepcheck-lite0",
@@ -182,56 +190,98 @@ def calibrate(
 ) -> None:
     """Fit temperature scaling and pick the fake and review thresholds for target FPRs; writes them into the card.
 
-    With several sets, each threshold keeps the FPR at or under its target on each set. The card also gets
-    the share of fakes and reals in each verdict band, per set.
+    With several sets, each threshold keeps the FPR at or under its target on each set: on each set of
+    crops, face by face, and on each --files set, file by file as scan gives verdicts. The temperature is
+    fitted on the crop sets with both labels (without one, the card's is kept). The card also gets the share
+    of fakes and reals in each verdict band, per set.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from deepcheck.model.card import ModelCard
     from deepcheck.model.classifier import ModelError, load_model, resolve_card_path
     from deepcheck.model.runtime import tune_for_inference
+    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
     from deepcheck.training import calibration
     from deepcheck.training.datasets import list_labelled
 
     tune_for_inference()  # glibc's allocator otherwise spends most of the time in page faults (MEASURED.md)
+    data, files = data or [], files or []
+    if not data and not files:
+        fail("give at least one set: face crops as arguments, or --files")
     if not 0 < target_fpr < 1 or not (review_fpr == 0 or target_fpr < review_fpr < 1):
         fail("--target-fpr must be between 0 and 1, and --review-fpr 0 or between --target-fpr and 1")
     try:
-        sets = [list_labelled(d) for d in data]
+        crop_sets = [list_labelled(d) for d in data]
+        file_sets = [list_labelled(d) for d in files]
         card_path = resolve_card_path(model)
         classifier = load_model(model)
+        analyzer = Analyzer.create(ScanSettings(model=str(card_path))) if files else None
     except (ValueError, OSError, ModelError) as exc:
         fail(str(exc))
-    result = calibration.fit(classifier, sets, target_fpr, review_fpr or None)
+    scored = [calibration.score_crops(classifier, samples) for samples in crop_sets]
+    if analyzer is not None:
+        with Progress(
+            TextColumn("scanning {task.description}"), BarColumn(), MofNCompleteColumn(),
+            console=stderr_console(), transient=True,
+        ) as bar:  # fmt: skip
+            for d, samples in zip(files, file_sets):
+                task = bar.add_task(str(d), total=len(samples))
+                on_file = lambda i, n, task=task: bar.update(task, completed=i)  # noqa: E731
+                scored.append(calibration.score_files(analyzer, samples, on_file=on_file))
+    try:
+        result = calibration.fit_scored(scored, classifier.card.temperature, target_fpr, review_fpr or None)
+    except ValueError as exc:
+        fail(str(exc))
     card = ModelCard.read(card_path)
     card.temperature = round(result.temperature, 4)
     card.threshold = result.threshold
-    names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, sets))
-    card.threshold_rule = (
-        f"fake: lowest threshold with FPR <= {target_fpr:.0%} on the real crops of each of: {names}; "
-        "temperature fitted on the sets with both labels, pooled"
+    on = _set_names(data, crop_sets, files, scored[len(data) :])
+    card.threshold_rule = f"fake: lowest threshold with FPR <= {target_fpr:.0%} on {on}; " + (
+        "temperature fitted on the crop sets with both labels, pooled"
+        if result.temperature_fitted
+        else "temperature kept (no crop set with both labels)"
     )
     card.review_threshold = result.review_threshold
     card.review_threshold_rule = (
         ""
         if result.review_threshold is None
-        else f"review: lowest threshold with FPR <= {review_fpr:.0%} on the real crops of each of: {names}; "
+        else f"review: lowest threshold with FPR <= {review_fpr:.0%} on {on}; "
         "a score from it up to the fake threshold is 'review'"
     )
     card.metrics["calibration"] = {
         "data": [str(d) for d in data],
+        **({"files": [str(d) for d in files], "scan_settings": analyzer.settings.to_dict()} if analyzer else {}),
         "command": "deepcheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         **result.metrics,
     }
     card.write(card_path)
     bands = result.metrics.get("bands")
     review = "" if not bands else (
-        f"; review threshold {card.review_threshold} (review or fake: FPR {bands['review_or_fake']['fpr']:.4f}, "
-        f"TPR {bands['review_or_fake']['tpr']:.4f})"
+        f"; review threshold {card.review_threshold} (review or fake: FPR {_rate(bands['review_or_fake']['fpr'])}, "
+        f"TPR {_rate(bands['review_or_fake']['tpr'])})"
     )  # fmt: skip
+    m = result.metrics
     typer.echo(
         f"temperature {card.temperature}, fake threshold {card.threshold} "
-        f"(FPR {result.metrics['fpr_at_threshold']:.4f}, TPR {result.metrics['tpr_at_threshold']:.4f}){review} "
-        f"→ {card_path}"
+        f"(FPR {_rate(m.get('fpr_at_threshold'))}, TPR {_rate(m.get('tpr_at_threshold'))}){review} → {card_path}"
     )
+
+
+def _rate(value: float | None) -> str:
+    """A rate for the summary line; '-' where the sets hold no face of that label."""
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _set_names(data: list[Path], crop_sets: list, files: list[Path], file_scored: list) -> str:
+    """Where the thresholds were held, for the card's rule: each set, with its count of reals."""
+    parts = []
+    if data:
+        names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, crop_sets))
+        parts.append(f"the real crops of each of: {names}")
+    if files:
+        names = ", ".join(f"{d} ({int((s.labels == 0).sum())} reals with a face)" for d, s in zip(files, file_scored))
+        parts.append(f"the real files, scored as scan scores them, of each of: {names}")
+    return "; and ".join(parts)
 
 
 def export(
