@@ -17,7 +17,7 @@ drops the persons a model's bundle held when it was packed without a holdout.
 
     python benchmarks/real_photos.py [--model deepcheck-lite0] [--split audit|calibration|not-calibration]
                                      [--sources aaf,mebeauty,...] [--per-source 1500] [--exclude FILE]
-    python benchmarks/real_photos.py --split calibration --calibration-crops DIR   # a set for calibrate
+    python benchmarks/real_photos.py --split calibration --calibration-crops DIR   # face crops for calibrate
     python benchmarks/real_photos.py --process half     # the same photos after processing (PROCESSES)
     python benchmarks/real_photos.py --split calibration --process half --calibration-crops DIR  # processed reals
     python benchmarks/real_photos.py --split calibration --calibration-files LIST.csv  # for calibrate --files
