@@ -214,7 +214,8 @@ def calibrate(
         crop_sets = [list_labelled(d) for d in data]
         file_sets = [list_labelled(d) for d in files]
         card_path = resolve_card_path(model)
-        classifier = load_model(model)
+        card = ModelCard.read(card_path)
+        classifier = load_model(model) if data else None  # crops: PyTorch; files: the scan's own runtime
         analyzer = Analyzer.create(ScanSettings(model=str(card_path))) if files else None
     except (ValueError, OSError, ModelError) as exc:
         fail(str(exc))
@@ -229,13 +230,12 @@ def calibrate(
                 on_file = lambda i, n, task=task: bar.update(task, completed=i)  # noqa: E731
                 scored.append(calibration.score_files(analyzer, samples, on_file=on_file))
     try:
-        result = calibration.fit_scored(scored, classifier.card.temperature, target_fpr, review_fpr or None)
+        result = calibration.fit_scored(scored, card.temperature, target_fpr, review_fpr or None)
     except ValueError as exc:
         fail(str(exc))
-    card = ModelCard.read(card_path)
     card.temperature = round(result.temperature, 4)
     card.threshold = result.threshold
-    on = _set_names(data, crop_sets, files, scored[len(data) :])
+    on = _set_names(data + files, scored)
     card.threshold_rule = f"fake: lowest threshold with FPR <= {target_fpr:.0%} on {on}; " + (
         "temperature fitted on the crop sets with both labels, pooled"
         if result.temperature_fitted
@@ -272,15 +272,17 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def _set_names(data: list[Path], crop_sets: list, files: list[Path], file_scored: list) -> str:
+def _set_names(paths: list[Path], scored: list) -> str:
     """Where the thresholds were held, for the card's rule: each set, with its count of reals."""
     parts = []
-    if data:
-        names = ", ".join(f"{d} ({sum(s.label == 0 for s in samples)} reals)" for d, samples in zip(data, crop_sets))
-        parts.append(f"the real crops of each of: {names}")
-    if files:
-        names = ", ".join(f"{d} ({int((s.labels == 0).sum())} reals with a face)" for d, s in zip(files, file_scored))
-        parts.append(f"the real files, scored as scan scores them, of each of: {names}")
+    for kind, what in (("crops", "the real crops"), ("files", "the real files, scored as scan scores them,")):
+        names = ", ".join(
+            f"{d} ({int((s.labels == 0).sum())} reals{' with a face' if kind == 'files' else ''})"
+            for d, s in zip(paths, scored)
+            if s.kind == kind
+        )
+        if names:
+            parts.append(f"{what} of each of: {names}")
     return "; and ".join(parts)
 
 
