@@ -10,6 +10,9 @@
 # SET=scale asks whether the corpus recipe scales with ~30x the CPU budget, and from which start:
 #   s45-shipped (the first recipe), s15-shipped (the CPU's best share), and from ImageNet (lr 6e-4):
 #   s15-imagenet and s00-imagenet (self-blends only); needs .kit/imagenet-lite0.fp16.pt (kit/README.md)
+# SET=capacity asks whether a bigger backbone pays at equal steps (issue 23 part 6), each from ImageNet at
+#   lr 6e-4 and 15% DFDC fakes: lite0-160, lite1-240, lite2-260; needs .kit/imagenet-lite{0,1,2}.fp16.pt
+#   and a bundle small enough to travel beside them (kit/README.md)
 # INIT=imagenet starts every run from the backbone's ImageNet weights instead of the shipped ones.
 # Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
@@ -48,7 +51,13 @@ case ${SET:-ablation} in
     run s15-imagenet --dfdc-fake-share 0.15 --init .kit/imagenet-lite0.fp16.pt --lr 6e-4
     run s00-imagenet --dfdc-fake-share 0 --init .kit/imagenet-lite0.fp16.pt --lr 6e-4
     ;;
-  *) echo "unknown SET=$SET (ablation, shares or scale)" >&2; exit 2 ;;
+  capacity)
+    for a in 0:160 1:240 2:260; do
+      run "lite${a%:*}-${a#*:}" --architecture "efficientnet-lite${a%:*}" --input-size "${a#*:}" \
+        --init ".kit/imagenet-lite${a%:*}.fp16.pt" --lr 6e-4 --dfdc-fake-share 0.15
+    done
+    ;;
+  *) echo "unknown SET=$SET (ablation, shares, scale or capacity)" >&2; exit 2 ;;
 esac
 wait || true
 tail -n 3 "$LOGS"/*.log
