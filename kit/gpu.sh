@@ -14,7 +14,7 @@
 #   lr 6e-4 and 15% DFDC fakes: lite0-160, lite1-240, lite2-260; needs .kit/imagenet-lite{0,1,2}.fp16.pt
 #   and a bundle small enough to travel beside them (kit/README.md)
 # INIT=imagenet starts every run from the backbone's ImageNet weights instead of the shipped ones.
-# Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares] bash kit/gpu.sh OUT_DIR [DEVICE]
+# Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares|scale|capacity] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 DEVICE=${2:-cuda}
@@ -52,9 +52,10 @@ case ${SET:-ablation} in
     run s00-imagenet --dfdc-fake-share 0 --init .kit/imagenet-lite0.fp16.pt --lr 6e-4
     ;;
   capacity)
-    for a in 0:160 1:240 2:260; do
-      run "lite${a%:*}-${a#*:}" --architecture "efficientnet-lite${a%:*}" --input-size "${a#*:}" \
-        --init ".kit/imagenet-lite${a%:*}.fp16.pt" --lr 6e-4 --dfdc-fake-share 0.15
+    for spec in "0 160" "1 240" "2 260"; do
+      read -r n px <<< "$spec"
+      run "lite$n-$px" --architecture "efficientnet-lite$n" --input-size "$px" \
+        --init ".kit/imagenet-lite$n.fp16.pt" --lr 6e-4 --dfdc-fake-share 0.15
     done
     ;;
   *) echo "unknown SET=$SET (ablation, shares, scale or capacity)" >&2; exit 2 ;;
