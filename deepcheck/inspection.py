@@ -22,7 +22,7 @@ def inspect(path: PathLike, *, c2pa_trust: PathLike | None = None) -> dict[str, 
     (raw fields and ``findings``), or ``error`` when the file cannot be read or is not media.
     Raises ValueError only for a bad ``c2pa_trust`` file (a PEM file of trusted signer anchors).
     """
-    from deepcheck.api import checked_trust
+    from deepcheck.api.plan import checked_trust
     from deepcheck.media.evidence import NotRegularFile, describe_os_error, open_evidence
     from deepcheck.media.formats import sniff_bytes
     from deepcheck.provenance import read_provenance, read_trust

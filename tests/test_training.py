@@ -356,6 +356,14 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     assert json.loads(messages[0]) == {"tag": "t", "resumed_at_step": 2}
     record = json.loads((tmp_path / "out" / "t.json").read_text())
     assert record["steps"] == 3 and weights.stat().st_size < 16 * 2**20  # fits what comes back from the GPU
+    # the command line passes --seed and --checkpoint-every on (a continued run needs a new seed: new draws)
+    cli = tmp_path / "cli"
+    kit.main(
+        ["train", str(tmp_path / "bundle"), str(cli), "--tag", "c", "--steps", "1", "--init", str(init),
+         "--workers", "0", "--batch-size", "4", "--input-size", "100", "--checkpoint-every", "1", "--seed", "7"]
+    )  # fmt: skip
+    assert (cli / "c.ckpt.pt").is_file() and json.loads((cli / "c.json").read_text())["seed"] == 7
+    assert "--seed 7" in json.loads(kit.finish(cli / "c.fp16.pt", cli / "card").read_text())["training"]["command"]
     card_path = kit.finish(weights, tmp_path / "model")
     model = load_model(card_path, runtime="torch")
     assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 100

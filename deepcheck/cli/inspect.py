@@ -28,7 +28,7 @@ def inspect(
     fmt: Annotated[str, typer.Option("--format", "-f", help="tree | json.")] = "tree",
 ) -> None:
     """Show what one file declares about how it was made (C2PA, XMP, EXIF, generator text, tags); no models."""
-    from deepcheck.api import UsageError
+    from deepcheck.api.plan import UsageError
     from deepcheck.cli.common import EXIT_INCOMPLETE, fail
     from deepcheck.inspection import inspect as inspect_file
 

@@ -215,6 +215,7 @@ def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
     args += [f"--corpus-view {recipe.corpus_view}"] * (recipe.corpus_view != "wide")
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
     args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
+    args += [f"--seed {record['seed']}"] * (record.get("seed", 1234) != 1234)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
     init = f"--init {record['init']} " if record["init"] else ""  # no --init: random weights
     card["training"] = {
@@ -258,6 +259,13 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--no-codecs", action="store_true", help="ablation: JPEG only")
     t.add_argument("--dfdc-fake-share", type=float, default=0.45, help="share of fakes that are DFDC's own")
     t.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (resume)")
+    t.add_argument(
+        "--seed",
+        type=int,
+        default=1234,
+        help="draw i is the same sample for a seed: continuing a kit run on the same bundle needs a new seed, "
+        "or it repeats its parent's samples",
+    )
     f = sub.add_parser("finish")
     f.add_argument("weights", type=Path)
     f.add_argument("--out", type=Path, required=True)
@@ -286,6 +294,8 @@ def main(argv: list[str] | None = None) -> None:
             a.workers,
             a.batch_size,
             a.lr,
+            seed=a.seed,
+            checkpoint_every=a.checkpoint_every,
         )
         print(f"wrote {path}")
     else:
