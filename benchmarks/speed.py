@@ -23,6 +23,9 @@ Measured (medians over --repeats, after model loading, since this machine is noi
   * the reference: MTCNN at full resolution on every sampled frame, then EfficientNet-B7 at 380 px on
     one face at a time (torchvision's B7 with random weights: a timing reference, not a detector).
 Results go to benchmarks/results/speed.json and print as a table.
+
+Its parts: timing.py (medians, folder scans, cold child processes), speed_compare.py (workers, backbones),
+speed_reference.py (the reference pipeline), speed_video.py (decoding, long clips).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,108 +44,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-
-
-def median_time(fn, repeats: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times
-
-
-def folder_scan(analyzer, paths: list[Path], prefetch: bool = False):
-    from deepcheck.scanning.pipeline import run_scan
-
-    return run_scan(paths, analyzer, prefetch=prefetch)
-
-
-def compare_workers(shipped, work: dict, repeats: int, counts=(1, 2)) -> dict:
-    """Marginal cost of the supervised workers (deepcheck/scanning/workers.py) against the in-process path.
-
-    Models are loaded before timing in both, so this is the per-file price of the process boundary
-    (pipes, plain-data records, supervision) and the gain of N workers. Runs are interleaved
-    (in-process, then each worker count, per repeat) so that load from other jobs hits all alike.
-    CPU seconds (driver + workers) are reported beside wall time: on a shared machine they show
-    the cost of the work itself, where wall time also shows who got the cores.
-    """
-    from deepcheck.scanning.workers import Limits, WorkerPool
-
-    def pooled(pool, paths):
-        pool.run([(i, str(p), str(p)) for i, p in enumerate(paths)], lambda i, r: None)
-
-    folders = {"10 s 1080p clip": work["1080p"], "photo": work["photos"]}
-    wall: dict = {name: {} for name in folders}
-    cpu: dict = {name: {} for name in folders}
-    pools = {}
-
-    def timed(name, label, fn, pids):
-        w, c = time.perf_counter(), time.process_time() + _cpu_of(pids)
-        fn()
-        n = len(folders[name])
-        wall[name].setdefault(label, []).append((time.perf_counter() - w) / n)
-        cpu[name].setdefault(label, []).append((time.process_time() + _cpu_of(pids) - c) / n)
-
-    try:
-        for n in counts:
-            pools[n] = WorkerPool(shipped.settings.to_dict(), n, Limits()).__enter__()
-            pools[n].wait_ready()
-            pooled(pools[n], work["1080p"][:1] + work["photos"][:2])  # warm-up, as for the in-process path
-        for _ in range(repeats):
-            for name, paths in folders.items():
-                timed(name, "in-process", lambda p=paths: folder_scan(shipped, p), [])
-                for n, pool in pools.items():
-                    pids = [w.process.pid for w in pool.workers]
-                    timed(name, f"{n} worker{'s' if n > 1 else ''}", lambda p=paths, q=pool: pooled(q, p), pids)
-    finally:
-        for pool in pools.values():
-            pool.close()
-    out = {}
-    for name in folders:
-        base_wall, base_cpu = statistics.median(wall[name]["in-process"]), statistics.median(cpu[name]["in-process"])
-        out[name] = {}
-        for label in wall[name]:
-            mw, mc = statistics.median(wall[name][label]), statistics.median(cpu[name][label])
-            out[name][label] = {
-                "wall_s_per_file": round(mw, 4),
-                "wall_vs_in_process": round(mw / base_wall, 3),
-                "cpu_s_per_file": round(mc, 4),
-                "cpu_vs_in_process": round(mc / base_cpu, 3),
-            }
-            print(
-                f"{name} {label}: wall {mw:.3f} s/file ({mw / base_wall:.3f}x), cpu {mc:.3f} s/file "
-                f"({mc / base_cpu:.3f}x)",
-                file=sys.stderr,
-            )
-    return out
-
-
-def _cpu_of(pids: list[int]) -> float:
-    """CPU seconds (user + system) used so far by these processes (Linux /proc)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-def decode_floor(paths: list[Path], frames: int) -> float:
-    """Seconds per clip to read the stream once and keep the sampled frames: nothing can be faster."""
-    from deepcheck.media.sampling import read_samples
-    from deepcheck.media.video import VideoReader
-
-    per = []
-    for p in paths:
-        t = time.perf_counter()
-        with VideoReader(p) as reader:
-            info = reader.info("mp4")
-            read_samples(reader, frames, info.frame_count, info.fps)
-        per.append(time.perf_counter() - t)
-    return statistics.median(per)
+from speed_compare import backbone_cost, compare_workers  # noqa: E402
+from speed_reference import reference_speedup, reference_times  # noqa: E402
+from speed_video import decode_floor, video_speeds  # noqa: E402
+from timing import cli_peak_rss_mb, folder_scan, median_time  # noqa: E402
 
 
 def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
@@ -186,84 +90,9 @@ def stage_split(analyzer, paths: list[Path]) -> dict[str, float]:
     return {k: round(v / len(paths), 4) for k, v in spent.items()}
 
 
-class Reference:
-    """DFDC-winner style: full-resolution MTCNN per frame, EfficientNet-B7 @380 px per face, no batching."""
-
-    def __init__(self):
-        import torch
-        import torchvision
-        from facenet_pytorch import MTCNN
-
-        torch.manual_seed(0)
-        self.mtcnn = MTCNN(keep_all=True, device="cpu", post_process=False)
-        self.net = torchvision.models.efficientnet_b7(weights=None, num_classes=1).eval()
-
-    def clip(self, path: Path, frames: int) -> tuple[int, float]:
-        import cv2
-        import numpy as np
-        import torch
-
-        from deepcheck.media.sampling import read_samples
-        from deepcheck.media.video import VideoReader
-
-        with VideoReader(path) as reader:
-            info = reader.info("mp4")
-            samples = read_samples(reader, frames, info.frame_count, info.fps).frames
-        faces, top = 0, 0.0
-        with torch.inference_mode():
-            for frame in samples:
-                boxes, _ = self.mtcnn.detect(frame.rgb)
-                for box in [] if boxes is None else boxes:
-                    x1, y1, x2, y2 = (int(max(0, v)) for v in box)
-                    crop = cv2.resize(frame.rgb[y1:y2, x1:x2], (380, 380))
-                    x = torch.from_numpy(crop.astype(np.float32) / 255).permute(2, 0, 1)[None]
-                    top = max(top, float(torch.sigmoid(self.net(x)).item()))
-                    faces += 1
-        return faces, top
-
-
-def reference_times(paths: list[Path], frames: int) -> list[float]:
-    """Seconds per clip of the reference pipeline, after a warm-up on the first clip."""
-    ref = Reference()
-    ref.clip(paths[0], 2)
-    times = []
-    for p in paths:
-        t = time.perf_counter()
-        ref.clip(p, frames)
-        times.append(time.perf_counter() - t)
-    return times
-
-
 def peak_rss_mb(path: Path, frames: int) -> tuple[float, float, list[str]]:
     """Peak RSS (MB) and wall seconds of `deepcheck scan FILE` as a child process."""
     return cli_peak_rss_mb([str(path), "-q", "-f", "json", "--no-journal", "--exit-zero", "--frames", str(frames)])
-
-
-def cli_peak_rss_mb(args: list[str]) -> tuple[float, float, list[str]]:
-    """Peak RSS (MB), wall seconds and heavy modules loaded of `deepcheck scan ARGS` as a cold child process.
-
-    The child reads its own VmHWM: getrusage's ru_maxrss would include the forking parent's size.
-    """
-    code = (
-        "import sys; from deepcheck.cli import run; sys.argv = ['deepcheck', 'scan', *sys.argv[1:]]\n"
-        "try:\n    run()\nexcept SystemExit:\n    pass\n"
-        "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-        "print('PEAK_KB', hwm, *[m for m in ('torch', 'facenet_pytorch') if m in sys.modules], file=sys.stderr)"
-    )
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
-    wall = time.perf_counter() - t
-    line = [x for x in proc.stderr.splitlines() if x.startswith("PEAK_KB")]
-    if not line:
-        raise RuntimeError(f"deepcheck scan {args} failed: {proc.stderr[-2000:]}")
-    fields = line[-1].split()
-    return int(fields[1]) / 1024, wall, fields[2:]
 
 
 def cold_photo_scan(repeats: int) -> dict:
@@ -296,47 +125,6 @@ def photo_rates(work: dict, repeats: int, frames: int) -> dict:
         rates[name] = round(len(work["photos"]) / med, 2)
         print(f"photos, {name}: {rates[name]} /s", file=sys.stderr)
     return rates
-
-
-def backbone_cost(shipped, cards: list[Path], work: dict, repeats: int, frames: int) -> dict:
-    """Issue 23 part 6: what a bigger backbone costs in a folder scan, same detector, same clips.
-
-    Each card's classifier replaces the shipped one in an otherwise shipped Analyzer; runs are
-    interleaved per repeat so that load from other jobs hits every model alike. Weights do not change
-    the cost, so untrained cards of another architecture serve as well as trained ones.
-    """
-    import numpy as np
-
-    from deepcheck.model.classifier import load_model
-    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
-
-    models = {"shipped": shipped.classifier}
-    for card in cards:
-        models[str(card)] = load_model(card, runtime="onnx")
-    analyzers = {name: Analyzer(ScanSettings(frames=frames), m, shipped.detector) for name, m in models.items()}
-    for a in analyzers.values():  # warm-up
-        folder_scan(a, work["1080p"][:1])
-    times: dict = {name: {res: [] for res in ("1080p", "720p")} for name in analyzers}
-    for _ in range(repeats):
-        for res in ("1080p", "720p"):
-            for name, a in analyzers.items():
-                t = time.perf_counter()
-                folder_scan(a, work[res])
-                times[name][res].append((time.perf_counter() - t) / len(work[res]))
-    out = {}
-    for name, m in models.items():
-        face = np.zeros((m.card.input_size, m.card.input_size, 3), np.uint8)
-        t = time.perf_counter()
-        for _ in range(5):
-            m.predict([face] * 32)
-        out[name] = {
-            "architecture": m.card.architecture,
-            "input_size": m.card.input_size,
-            "seconds_per_clip": {res: round(statistics.median(v), 3) for res, v in times[name].items()},
-            "runs": {res: [round(x, 3) for x in v] for res, v in times[name].items()},
-            "classifier_ms_per_face": round((time.perf_counter() - t) / (5 * 32) * 1000, 2),
-        }
-    return out
 
 
 def main() -> None:
@@ -501,126 +289,6 @@ def main() -> None:
     if not args.quick:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-
-
-def scan_process(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and the largest peak RSS (MB) of any process of a cold `deepcheck scan ARGS` (workers included).
-
-    Run under a fresh Python whose RUSAGE_CHILDREN covers the scan and its workers: ru_maxrss of
-    children is the largest single process, never a sum.
-    """
-    code = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "subprocess.run([sys.executable, '-m', 'deepcheck', 'scan', *sys.argv[1:]], check=False)\n"
-        "wall = time.perf_counter() - t\n"
-        "print('RESULT', wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, env=dict(os.environ)
-    )
-    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT")]
-    if not line:
-        raise RuntimeError(f"deepcheck scan {args} failed: {out.stderr[-2000:]}")
-    _, wall, kb = line[-1].split()
-    return float(wall), int(kb) / 1024
-
-
-def video_speeds(args) -> None:
-    """Issue 12, part 2: decoding at the floor, long clips, memory. Cold `deepcheck scan` processes throughout.
-
-    - decode only (in this process): seconds per clip to sample 32 frames, per sampling mode;
-    - the margin of a clip in a folder scan: (scan of N clips − scan of 1 clip) / (N − 1), per mode;
-    - the 1- and 10-minute 1080p clips: wall and the largest process's peak RSS.
-    """
-    from workload import make_workload
-
-    from deepcheck.media.sampling import read_samples
-    from deepcheck.media.video import VideoReader
-
-    real = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
-    work = make_workload(args.cache, args.clips, 0, args.long_minutes)
-    sets = {"made 1080p": work["1080p"]}
-    if real:
-        sets = {"real DFDC sample clips": real, **sets}
-    else:
-        print(f"no sample videos at {args.videos}: made clips only", file=sys.stderr)
-    res: dict = {"frames": args.frames, "repeats": args.repeats, "decode_seconds_per_clip": {}, "margin": {}}
-    for name, paths in sets.items():
-        res["decode_seconds_per_clip"][name] = {}
-        for mode in ("every", "reference"):
-            runs = []
-            for _ in range(args.repeats):
-                t = time.perf_counter()
-                for p in paths:
-                    with VideoReader(p) as reader:
-                        info = reader.info("mp4")
-                        read_samples(reader, args.frames, info.frame_count, info.fps, sampling=mode)
-                runs.append((time.perf_counter() - t) / len(paths))
-            res["decode_seconds_per_clip"][name][mode] = round(statistics.median(runs), 3)
-            print(f"decode {name} {mode}: {statistics.median(runs):.3f} s/clip", file=sys.stderr)
-        res["margin"][name] = {}
-        common = ["-q", "-f", "json", "-o", os.devnull, "--no-journal", "--exit-zero", "--frames", str(args.frames)]
-        for mode in ("every", "auto"):
-            one, many, peaks = [], [], []
-            for _ in range(args.repeats):
-                w1, _ = scan_process([str(paths[0]), *common, "--sampling", mode])
-                wn, peak = scan_process([*map(str, paths), *common, "--sampling", mode])
-                one.append(w1)
-                many.append(wn)
-                peaks.append(peak)
-            margin = (statistics.median(many) - statistics.median(one)) / (len(paths) - 1)
-            res["margin"][name][mode] = {
-                "seconds_per_clip": round(margin, 3),
-                "scan_1_clip_s": round(statistics.median(one), 2),
-                f"scan_{len(paths)}_clips_s": round(statistics.median(many), 2),
-                "peak_rss_mb_largest_process": round(max(peaks)),
-            }
-            print(f"margin {name} {mode}: {res['margin'][name][mode]}", file=sys.stderr)
-    res["long"] = {}
-    for p in work["long"]:
-        with VideoReader(p) as reader:
-            info = reader.info("mp4")
-        wall, peak = scan_process([str(p), "-q", "-f", "json", "-o", os.devnull, "--no-journal", "--exit-zero"])
-        res["long"][p.name] = {
-            "duration_s": info.duration_s,
-            "size_mb": round(p.stat().st_size / 1e6, 1),
-            "scan_wall_s": round(wall, 2),
-            "peak_rss_mb_largest_process": round(peak),
-        }
-        print(f"{p.name}: {res['long'][p.name]}", file=sys.stderr)
-    out = args.out.with_name("videos.json") if args.out.name == "speed.json" else args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=2) + "\n")
-    print(json.dumps(res, indent=2))
-
-
-def reference_speedup(args) -> None:
-    """Shipped settings against the reference pipeline on the same made 1080p clips, in this process, models loaded."""
-    from workload import make_workload
-
-    from deepcheck.model.runtime import tune_for_inference
-    from deepcheck.scanning.pipeline import Analyzer, ScanSettings
-
-    tune_for_inference()
-    work = make_workload(args.cache, args.clips, 0, 0.0)
-    shipped = Analyzer.create(ScanSettings(frames=args.frames))
-    folder_scan(shipped, work["1080p"][:1])  # warm-up
-    ours, runs = median_time(lambda: folder_scan(shipped, work["1080p"]), args.repeats)
-    ours /= len(work["1080p"])
-    ref_runs = reference_times(work["1080p"][: args.reference_clips], args.frames)
-    res = {
-        "clips": len(work["1080p"]),
-        "frames": args.frames,
-        "shipped_seconds_per_clip": round(ours, 3),
-        "shipped_runs": [round(r / len(work["1080p"]), 3) for r in runs],
-        "reference_seconds_per_clip": round(statistics.median(ref_runs), 3),
-        "reference_runs": [round(x, 3) for x in ref_runs],
-    }
-    res["speedup_vs_reference"] = round(res["reference_seconds_per_clip"] / ours, 1)
-    out = args.out.with_name("reference.json") if args.out.name == "speed.json" else args.out
-    out.write_text(json.dumps(res, indent=2) + "\n")
-    print(json.dumps(res, indent=2))
 
 
 def print_table(r: dict) -> None:
