@@ -365,6 +365,7 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     assert (cli / "c.ckpt.pt").is_file() and json.loads((cli / "c.json").read_text())["seed"] == 7
     assert "--seed 7" in json.loads(kit.finish(cli / "c.fp16.pt", cli / "card").read_text())["training"]["command"]
     card_path = kit.finish(weights, tmp_path / "model")
+    assert card_path.name == "deepcheck-lite0.json"  # named after its backbone
     model = load_model(card_path, runtime="torch")
     assert model.card.framing.size_rel_height == CORPUS_FRAMING.size_rel_height and model.card.input_size == 100
     export_classifier(card_path, log=lambda _m: None)  # 100 px: not a multiple of 8, as Lite2's 260

@@ -190,8 +190,11 @@ def train(
     return weights
 
 
-def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
-    """Half-precision kit weights -> full-precision weights and their card (no ONNX yet: `deepcheck export`)."""
+def finish(weights: Path, out: Path, name: str | None = None) -> Path:
+    """Half-precision kit weights -> full-precision weights and their card (no ONNX yet: `deepcheck export`).
+
+    The card is named after the backbone (``deepcheck-lite1`` for Lite1) unless ``name`` says otherwise.
+    """
     from deepcheck.model.card import Framing
     from deepcheck.training.bundle import CORPUS_FRAMING, DFDC_FRAMING
     from deepcheck.training.train import TrainConfig, write_weights_and_card
@@ -202,7 +205,7 @@ def finish(weights: Path, out: Path, name: str = "deepcheck-lite0") -> Path:
     view = CORPUS_FRAMING if recipe.corpus and recipe.corpus_view == "wide" else DFDC_FRAMING
     cfg = TrainConfig(
         out_dir=out,
-        name=name,
+        name=name or "deepcheck-" + record["architecture"].removeprefix("efficientnet-"),
         architecture=record["architecture"],
         input_size=recipe.input_size,
         framing=Framing(view.size_rel_height, view.shift_y_rel_height),
@@ -269,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("finish")
     f.add_argument("weights", type=Path)
     f.add_argument("--out", type=Path, required=True)
-    f.add_argument("--name", default="deepcheck-lite0")
+    f.add_argument("--name", default=None, help="default: deepcheck-<backbone>, e.g. deepcheck-lite1")
     a = ap.parse_args(argv)
     if a.command == "train":
         recipe = Recipe(
