@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deepcheck.api.plan import DEFAULT_MODEL, PathLike, ScanPlan, UsageError, plan_scan
+from deepcheck.api.plan import DEFAULT_MODEL, PathLike, UsageError, plan_scan
 from deepcheck.api.run import ProgressCallback, execute, load_analyzer
 from deepcheck.reports.results import FileResult, ScanReport
 
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from deepcheck.scanning.settings import ScanSettings
     from deepcheck.scanning.workers import WorkerPool
 
-# The CLI's names (deepcheck/cli/main.py); the public ones are re-exported by deepcheck/__init__.py.
-__all__ = ["DEFAULT_MODEL", "ScanPlan", "Scanner", "UsageError", "execute", "load_model", "plan_scan", "scan"]
+# Re-exported by deepcheck/__init__.py; the CLI imports plan_scan and execute from plan.py and run.py.
+__all__ = ["Scanner", "load_model", "scan"]
 
 
 def scan(

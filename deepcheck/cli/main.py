@@ -172,7 +172,8 @@ def scan(
     ] = 31,
 ) -> None:
     """Scan photos and videos for manipulated faces."""
-    from deepcheck import api
+    from deepcheck.api.plan import UsageError, plan_scan
+    from deepcheck.api.run import execute
     from deepcheck.model.classifier import ModelError
     from deepcheck.reports.writers import FORMATS, PAGE_SIZES, PICTURE_FORMATS
     from deepcheck.scanning.engines.ray_engine import EngineError
@@ -185,7 +186,7 @@ def scan(
     failing = parse_fail_on(fail_on)
     check_sort(sort)
     try:
-        plan = api.plan_scan(
+        plan = plan_scan(
             frames=frames,
             threshold=threshold,
             review_threshold=review_threshold,
@@ -212,7 +213,7 @@ def scan(
             hash_lists=hash_list or [],
             pdq_distance=pdq_distance,
         )
-    except api.UsageError as exc:
+    except UsageError as exc:
         fail(str(exc))
     roots = list(paths or [])
     if files_from:
@@ -232,8 +233,8 @@ def scan(
         hashed["inputs"] = _hash_for_manifest(targets, manifest, err, quiet)
 
     try:
-        report = api.execute(roots, plan, progress=not quiet, log=_notes_to(err, quiet), before_analysis=hash_inputs)
-    except (api.UsageError, ModelError, EngineError, WorkerError) as exc:
+        report = execute(roots, plan, progress=not quiet, log=_notes_to(err, quiet), before_analysis=hash_inputs)
+    except (UsageError, ModelError, EngineError, WorkerError) as exc:
         fail(str(exc))
     written = emit(
         report, fmt, output, err, quiet=quiet, verbose=verbose, page_size=page_size, sort=sort, top=top, fail_on=failing

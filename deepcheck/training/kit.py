@@ -66,6 +66,9 @@ def _network(architecture: str, init: Path | str | None):
     return net
 
 
+SEED = 1234  # the kit's default draws (every run before --seed existed used it)
+
+
 def train(
     bundle: Path,
     out: Path,
@@ -80,7 +83,7 @@ def train(
     batch_size: int = 128,
     lr: float = 2e-4,
     warmup: int = 100,
-    seed: int = 1234,
+    seed: int = SEED,
     checkpoint_every: int = 50,
     log=print,
 ) -> Path:
@@ -218,7 +221,7 @@ def finish(weights: Path, out: Path, name: str | None = None) -> Path:
     args += [f"--corpus-view {recipe.corpus_view}"] * (recipe.corpus_view != "wide")
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
     args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
-    args += [f"--seed {record['seed']}"] * (record.get("seed", 1234) != 1234)
+    args += [f"--seed {record['seed']}"] * (record.get("seed", SEED) != SEED)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
     init = f"--init {record['init']} " if record["init"] else ""  # no --init: random weights
     card["training"] = {
@@ -265,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument(
         "--seed",
         type=int,
-        default=1234,
+        default=SEED,
         help="draw i is the same sample for a seed: continuing a kit run on the same bundle needs a new seed, "
         "or it repeats its parent's samples",
     )
