@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from deepcheck.training.augment import evidence_augment
-from deepcheck.training.sbi import face_hull, self_blend
+from deepcheck.training.sbi import face_hull, local_blend, self_blend
 from tests.conftest import ASTRONAUT_FACE_BOX, run_cli
 
 
@@ -49,6 +49,33 @@ def test_sbi_changes_only_inside_mask(astronaut, analyzer):
     hull = face_hull(landmarks)
     hx, hy = hull.mean(axis=0)
     assert x1 - 128 < hx < x2 - 128 and y1 < hy < y2 + 20  # the hull sits on the face
+
+
+def test_local_blend_changes_one_small_region_of_the_face(astronaut, analyzer):
+    """Reenactment-like fakes: a region inside the face changes, the contour and the rest do not."""
+    x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
+    det = analyzer.detector.detect([astronaut])[0][0]
+    region = np.ascontiguousarray(astronaut[0:256, 128:384])
+    five = det.landmarks - np.array([128, 0], np.float32)
+    face_area = (x2 - x1) * (y2 - y1)
+    for seed in range(6):
+        blended, mask = local_blend(region, np.random.default_rng(seed), five)
+        changed = np.any(blended != region, axis=2)
+        assert changed.any() and not changed[mask == 0].any()
+        assert 0.02 * face_area < (mask > 0).sum() < 0.7 * face_area  # a part of the face, never all of it
+        ys, xs = np.nonzero(mask > 0)
+        assert x1 - 128 < xs.mean() < x2 - 128 and y1 < ys.mean() < y2  # inside the face box
+
+    def colour_offset(blend) -> float:  # mean colour change where the mask is, over a few draws
+        offsets = []
+        for seed in range(8):
+            out, mask = blend(region, np.random.default_rng(seed), five)
+            diff = (out.astype(float) - region) * (mask[..., None] > 0)
+            offsets.append(np.linalg.norm(diff.sum(axis=(0, 1)) / (mask > 0).sum()))
+        return float(np.mean(offsets))
+
+    # a local fake keeps the colour (same person, same light); a face self-blend shifts it
+    assert colour_offset(local_blend) < 0.5 * colour_offset(self_blend)
 
 
 def test_two_epoch_training_gives_a_model_scan_can_load(tiny_set, tmp_path, media_dir):
@@ -360,10 +387,12 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     cli = tmp_path / "cli"
     kit.main(
         ["train", str(tmp_path / "bundle"), str(cli), "--tag", "c", "--steps", "1", "--init", str(init),
-         "--workers", "0", "--batch-size", "4", "--input-size", "100", "--checkpoint-every", "1", "--seed", "7"]
+         "--workers", "0", "--batch-size", "4", "--input-size", "100", "--checkpoint-every", "1", "--seed", "7",
+         "--local-blend", "0.5"]
     )  # fmt: skip
     assert (cli / "c.ckpt.pt").is_file() and json.loads((cli / "c.json").read_text())["seed"] == 7
-    assert "--seed 7" in json.loads(kit.finish(cli / "c.fp16.pt", cli / "card").read_text())["training"]["command"]
+    command = json.loads(kit.finish(cli / "c.fp16.pt", cli / "card").read_text())["training"]["command"]
+    assert "--seed 7" in command and "--local-blend 0.5" in command
     card_path = kit.finish(weights, tmp_path / "model")
     assert card_path.name == "deepcheck-lite0.json"  # named after its backbone
     model = load_model(card_path, runtime="torch")
@@ -416,6 +445,12 @@ def test_recipe_fake_share_moves_both_sides(face_crop, tmp_path):
     assert label == 1 and img.shape == (64, 64, 3)
     with pytest.raises(ValueError):
         Recipe(dfdc_fake=0.95)
+    with pytest.raises(ValueError):
+        Recipe(local=1.5)
+    # local blends: reals unchanged, some self-blends now differ (a share of 0 keeps the old draws)
+    local = BundleDataset(tmp_path / "b", Recipe(input_size=64, dfdc_fake=0.15, local=1.0))
+    assert all(np.array_equal(local.sample(i)[0], heavy.sample(i)[0]) for i in range(0, 12, 2))
+    assert any(not np.array_equal(local.sample(i)[0], heavy.sample(i)[0]) for i in range(1, 12, 2))
 
 
 def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):

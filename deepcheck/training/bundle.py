@@ -177,8 +177,11 @@ class Recipe:
     codecs: bool = True  # H.264/H.265 and messaging-app damage (part 5)
     sbi_dfdc: float = 0.1  # share of fakes self-blended from DFDC reals
     dfdc_fake: float = 0.45  # share of fakes that are DFDC's own; the rest are corpus self-blends
+    local: float = 0.0  # share of self-blends that are local, reenactment-like (sbi.local_blend)
 
     def __post_init__(self) -> None:
+        if not 0 <= self.local <= 1:
+            raise ValueError(f"local must be a share in [0, 1]: {self}")
         if not (0 <= self.dfdc_fake and 0 <= self.sbi_dfdc and self.dfdc_fake + self.sbi_dfdc <= 1):
             raise ValueError(f"fake shares must be >= 0 and sum to at most 1: {self}")
 
@@ -239,7 +242,7 @@ class BundleDataset:
     def sample(self, index: int) -> tuple[np.ndarray, int]:
         """(RGB uint8 input_size², label) for draw ``index``."""
         from deepcheck.training.augment import evidence_augment
-        from deepcheck.training.sbi import self_blend
+        from deepcheck.training.sbi import local_blend, self_blend
 
         r = self.recipe
         rng = np.random.default_rng((self.seed, index))
@@ -259,7 +262,9 @@ class BundleDataset:
         else:
             img = cv2.resize(img, (r.input_size, r.input_size), interpolation=cv2.INTER_AREA)
             dense = dense * (r.input_size / n)
-        if what.startswith("sbi"):
+        if what.startswith("sbi") and r.local and rng.random() < r.local:  # no draw when off: old runs repeat
+            img, _ = local_blend(np.ascontiguousarray(img), rng, five if np.isfinite(five).all() else None)
+        elif what.startswith("sbi"):
             if r.mask == "dense" and np.isfinite(dense).all():
                 points = dense
             elif np.isfinite(five).all():

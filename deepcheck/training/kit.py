@@ -221,6 +221,7 @@ def finish(weights: Path, out: Path, name: str | None = None) -> Path:
     args += [f"--corpus-view {recipe.corpus_view}"] * (recipe.corpus_view != "wide")
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
     args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
+    args += [f"--local-blend {recipe.local}"] * (recipe.local != Recipe.local)
     args += [f"--seed {record['seed']}"] * (record.get("seed", SEED) != SEED)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
     init = f"--init {record['init']} " if record["init"] else ""  # no --init: random weights
@@ -264,6 +265,13 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--mask", choices=["dense", "five"], default="dense")
     t.add_argument("--no-codecs", action="store_true", help="ablation: JPEG only")
     t.add_argument("--dfdc-fake-share", type=float, default=0.45, help="share of fakes that are DFDC's own")
+    t.add_argument(
+        "--local-blend",
+        type=float,
+        default=0.0,
+        help="share of self-blends that re-render one expression region (mouth, eyes, nose, inner face) "
+        "instead of the whole face: a training signal for reenactment",
+    )
     t.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (resume)")
     t.add_argument(
         "--seed",
@@ -285,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
             mask=a.mask,
             codecs=not a.no_codecs,
             dfdc_fake=a.dfdc_fake_share,
+            local=a.local_blend,
         )
         minutes = None if a.steps else a.minutes
         path = train(

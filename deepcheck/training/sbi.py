@@ -10,6 +10,13 @@ oval and brows, deepcheck/training/landmarks.py), in one of three shapes
 (whole oval, brows to jaw, nose down), deformed and blurred. Without dense
 landmarks it is extrapolated from MTCNN's five points, or from typical
 positions in a tight crop.
+
+:func:`local_blend` is the reenactment counterpart: an expression edit
+(Face2Face, NeuralTextures) keeps the person and the face contour and
+re-renders a region inside it, the mouth above all. Its fake blends a subtly
+changed copy (texture, sharpness, a little motion; almost no colour) through a
+small mask around the mouth, the eyes, the nose or the inner face, placed from
+MTCNN's five points, so the boundary lies on the cheeks and lips, not the contour.
 """
 
 from __future__ import annotations
@@ -75,15 +82,53 @@ def dense_hull(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.convexHull(region).reshape(-1, 2)
 
 
+LOCAL_REGIONS = (("mouth", 0.45), ("inner", 0.25), ("eyes", 0.15), ("nose", 0.15))
+
+
+def local_region(five: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An ellipse (polygon) around one expression region, placed and sized from five points.
+
+    mouth: lips, chin top and the folds beside them (NeuralTextures' region); inner: eyes to
+    below the mouth, inside the cheeks (Face2Face re-renders this); eyes; nose.
+    """
+    le, re, nose, lm, rm = (np.asarray(p, np.float32) for p in five)
+    eyes, mouth = (le + re) / 2, (lm + rm) / 2
+    d = max(float(np.linalg.norm(re - le)), 4.0)
+    right = (re - le) / d
+    down = mouth - eyes
+    down = down / max(float(np.linalg.norm(down)), 1e-6)
+    span = float(np.linalg.norm(mouth - eyes))
+    names, weights = zip(*LOCAL_REGIONS)
+    name = rng.choice(names, p=np.array(weights) / sum(weights))
+    centre, axes = {
+        "mouth": (mouth + 0.12 * d * down, (0.75 * d, 0.45 * d)),
+        "inner": ((eyes + mouth) / 2 + 0.1 * span * down, (0.95 * d, 0.5 * span + 0.45 * d)),
+        "eyes": (eyes, (1.0 * d, 0.3 * d)),
+        "nose": (nose - 0.1 * span * down, (0.35 * d, 0.45 * span)),
+    }[str(name)]
+    ax = np.array(axes, np.float32) * rng.uniform(0.85, 1.15, size=2)
+    t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    pts = centre + np.outer(np.cos(t) * ax[0], right) + np.outer(np.sin(t) * ax[1], down)
+    return pts.astype(np.float32)
+
+
 def make_mask(
-    shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Generator, dense: bool = False
+    shape: tuple[int, int],
+    landmarks: np.ndarray,
+    rng: np.random.Generator,
+    dense: bool = False,
+    local: bool = False,
 ) -> np.ndarray:
     """A deformed, blurred face mask in [0, 1], float32, shape (h, w).
 
-    ``landmarks``: five MTCNN points, or with ``dense`` the oval and brow points.
+    ``landmarks``: five MTCNN points, or with ``dense`` the oval and brow points;
+    with ``local``, five points and a small region inside the face (:func:`local_region`).
     """
     h, w = shape
-    hull = dense_hull(landmarks, rng) if dense else face_hull(landmarks)
+    if local:
+        hull = local_region(landmarks, rng)
+    else:
+        hull = dense_hull(landmarks, rng) if dense else face_hull(landmarks)
     centre = hull.mean(axis=0)
     hull = centre + (hull - centre) * rng.uniform(0.85, 1.1, size=(len(hull), 1))  # random deformation
     mask = np.zeros((h, w), np.float32)
@@ -93,9 +138,9 @@ def make_mask(
     flow = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     mask = cv2.remap(mask, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderValue=0)
-    # two blurs of random strength: soft blending boundary
+    # two blurs of random strength: soft blending boundary (narrower for a small region)
     for _ in range(2):
-        k = int(rng.integers(1, 8)) * 2 + 1
+        k = int(rng.integers(1, 5 if local else 8)) * 2 + 1
         mask = cv2.GaussianBlur(mask, (k, k), 0)
     mask = mask / max(float(mask.max()), 1e-6)
     return np.clip(mask * rng.choice(BLEND_RATIOS), 0.0, 1.0)
@@ -125,6 +170,53 @@ def _alter_source(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(out, m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
 
 
+def _alter_subtly(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The re-rendered copy of a reenactment: texture and a little motion change, colour barely."""
+    x = img.astype(np.float32) + rng.uniform(-4, 4, size=3).astype(np.float32)
+    x = (x - x.mean()) * rng.uniform(0.95, 1.05) + x.mean()
+    out = np.clip(x, 0, 255).astype(np.uint8)
+    h, w = out.shape[:2]
+    kind = rng.integers(4)
+    if kind == 0:  # rendered at a lower resolution
+        f = rng.uniform(0.35, 0.75)
+        out = cv2.resize(cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f)))), (w, h))
+    elif kind == 1:  # smoothed texture
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.6))
+    elif kind == 2:  # a different compression history
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(15, 60))])
+        out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else out
+    else:
+        blurred = cv2.GaussianBlur(out, (0, 0), 1.0)
+        out = cv2.addWeighted(out, 1.6, blurred, -0.6, 0)
+    # a small expression-like motion: anisotropic scale, shift, rotation
+    sx, sy = rng.uniform(0.96, 1.04), rng.uniform(0.94, 1.08)
+    angle = rng.uniform(-3, 3)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    m[:, :2] = m[:, :2] @ np.diag([sx, sy]).astype(np.float64)
+    m[:, 2] += rng.uniform(-0.02, 0.02, size=2) * (w, h) + (1 - np.array([sx, sy])) * (w / 2, h / 2)
+    return cv2.warpAffine(out, m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _blend(img: np.ndarray, source: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask[..., None]
+    blended = source.astype(np.float32) * m + img.astype(np.float32) * (1.0 - m)
+    return np.where(m > 0, np.clip(np.rint(blended), 0, 255), img).astype(np.uint8)
+
+
+def local_blend(
+    img: np.ndarray, rng: np.random.Generator, five: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A reenactment-like fake of ``img``: one expression region re-rendered; returns it and its mask.
+
+    ``five``: MTCNN's five points in ``img`` (None: typical positions in a tight crop).
+    """
+    h, w = img.shape[:2]
+    if five is None:
+        five = default_landmarks(min(h, w))
+    mask = make_mask((h, w), five, rng, local=True)
+    return _blend(img, _alter_subtly(img, rng), mask), mask
+
+
 def self_blend(
     img: np.ndarray, rng: np.random.Generator, landmarks: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +229,4 @@ def self_blend(
     if landmarks is None:
         landmarks = default_landmarks(min(h, w))
     mask = make_mask((h, w), landmarks, rng, dense=len(landmarks) > 5)
-    source = _alter_source(img, rng)
-    m = mask[..., None]
-    blended = source.astype(np.float32) * m + img.astype(np.float32) * (1.0 - m)
-    out = np.where(m > 0, np.clip(np.rint(blended), 0, 255), img).astype(np.uint8)
-    return out, mask
+    return _blend(img, _alter_source(img, rng), mask), mask
