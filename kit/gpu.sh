@@ -13,8 +13,10 @@
 # SET=capacity asks whether a bigger backbone pays at equal steps (issue 23 part 6), each from ImageNet at
 #   lr 6e-4 and 15% DFDC fakes: lite0-160, lite1-240, lite2-260; needs .kit/imagenet-lite{0,1,2}.fp16.pt
 #   and a bundle small enough to travel beside them (kit/README.md)
+# SET=local asks how much of the self-blends should be local, reenactment-like (Recipe.local, issue 23 part 7),
+#   from the shipped weights at 160 px with 15% DFDC fakes: local00 (the control), local25, local50, local75
 # INIT=imagenet starts every run from the backbone's ImageNet weights instead of the shipped ones.
-# Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares|scale|capacity] bash kit/gpu.sh OUT_DIR [DEVICE]
+# Usage (repo root, bundle in .kit/, see kit/README.md): [SET=shares|scale|capacity|local] bash kit/gpu.sh OUT_DIR [DEVICE]
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 DEVICE=${2:-cuda}
@@ -58,7 +60,10 @@ case ${SET:-ablation} in
         --init ".kit/imagenet-lite$n.fp16.pt" --lr 6e-4 --dfdc-fake-share 0.15
     done
     ;;
-  *) echo "unknown SET=$SET (ablation, shares, scale or capacity)" >&2; exit 2 ;;
+  local)
+    for share in 00 25 50 75; do run "local$share" --dfdc-fake-share 0.15 --local-blend "0.$share" --input-size 160; done
+    ;;
+  *) echo "unknown SET=$SET (ablation, shares, scale, capacity or local)" >&2; exit 2 ;;
 esac
 wait || true
 tail -n 3 "$LOGS"/*.log
