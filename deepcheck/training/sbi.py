@@ -24,6 +24,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from deepcheck.training.augment import blur
+
 BLEND_RATIOS = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)
 
 
@@ -181,8 +183,8 @@ def _alter_subtly(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         f = rng.uniform(0.35, 0.75)
         out = cv2.resize(cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f)))), (w, h))
     elif kind == 1:  # smoothed texture
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.6))
-    elif kind == 2:  # a different compression history
+        out = blur(out, rng.uniform(0.6, 1.6))
+    elif kind == 2:  # a different compression history (the RGB array encoded as if BGR: chroma swapped, as measured)
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(15, 60))])
         out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else out
     else:
