@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from deepcheck.training.augment import evidence_augment
-from deepcheck.training.sbi import face_hull, local_blend, self_blend
+from deepcheck.training.sbi import expression_warp, face_hull, local_blend, self_blend
 from tests.conftest import ASTRONAUT_FACE_BOX, run_cli
 
 
@@ -76,6 +76,29 @@ def test_local_blend_changes_one_small_region_of_the_face(astronaut, analyzer):
 
     # a local fake keeps the colour (same person, same light); a face self-blend shifts it
     assert colour_offset(local_blend) < 0.5 * colour_offset(self_blend)
+
+
+def test_expression_warp_moves_the_mouth_and_eyes_not_the_rest(astronaut, analyzer):
+    """Another expression: pixels move around the mouth, the frame and the forehead stay where they were."""
+    x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
+    det = analyzer.detector.detect([astronaut])[0][0]
+    region = np.ascontiguousarray(astronaut[0:256, 128:384])
+    five = det.landmarks - np.array([128, 0], np.float32)
+    mouth = np.round((five[3] + five[4]) / 2).astype(int)
+    moved = []
+    for seed in range(6):
+        warped = expression_warp(region, five, np.random.default_rng(seed))
+        diff = np.abs(warped.astype(int) - region).max(axis=2)
+        assert diff[:12].max() == 0 and diff[:, :12].max() == 0  # far from the face: untouched
+        assert diff[: int(five[:2, 1].min()) - 25].max() <= 2  # above the eyes: at most a faint change
+        mx, my = mouth
+        moved.append(diff[my - 12 : my + 12, mx - 20 : mx + 20].mean())
+    assert min(moved) > 1 and np.mean(moved) > 4  # the mouth changes in every draw
+    # a warped local blend still changes nothing outside its mask
+    for seed in range(4):
+        blended, mask = local_blend(region, np.random.default_rng(seed), five, warp=1.0)
+        changed = np.any(blended != region, axis=2)
+        assert changed.any() and not changed[mask == 0].any()
 
 
 def test_two_epoch_training_gives_a_model_scan_can_load(tiny_set, tmp_path, media_dir):
@@ -388,11 +411,11 @@ def test_gpu_kit_end_to_end_on_cpu(astronaut, tmp_path):
     kit.main(
         ["train", str(tmp_path / "bundle"), str(cli), "--tag", "c", "--steps", "1", "--init", str(init),
          "--workers", "0", "--batch-size", "4", "--input-size", "100", "--checkpoint-every", "1", "--seed", "7",
-         "--local-blend", "0.5"]
+         "--local-blend", "0.5", "--local-warp", "0.5"]
     )  # fmt: skip
     assert (cli / "c.ckpt.pt").is_file() and json.loads((cli / "c.json").read_text())["seed"] == 7
     command = json.loads(kit.finish(cli / "c.fp16.pt", cli / "card").read_text())["training"]["command"]
-    assert "--seed 7" in command and "--local-blend 0.5" in command
+    assert "--seed 7" in command and "--local-blend 0.5 --local-warp 0.5" in command
     card_path = kit.finish(weights, tmp_path / "model")
     assert card_path.name == "deepcheck-lite0.json"  # named after its backbone
     model = load_model(card_path, runtime="torch")
@@ -447,10 +470,16 @@ def test_recipe_fake_share_moves_both_sides(face_crop, tmp_path):
         Recipe(dfdc_fake=0.95)
     with pytest.raises(ValueError):
         Recipe(local=1.5)
+    with pytest.raises(ValueError):
+        Recipe(local=0.5, warp=-0.1)
     # local blends: reals unchanged, some self-blends now differ (a share of 0 keeps the old draws)
     local = BundleDataset(tmp_path / "b", Recipe(input_size=64, dfdc_fake=0.15, local=1.0))
     assert all(np.array_equal(local.sample(i)[0], heavy.sample(i)[0]) for i in range(0, 12, 2))
     assert any(not np.array_equal(local.sample(i)[0], heavy.sample(i)[0]) for i in range(1, 12, 2))
+    # expression warps change some local blends again, and nothing else
+    warped = BundleDataset(tmp_path / "b", Recipe(input_size=64, dfdc_fake=0.15, local=1.0, warp=1.0))
+    assert all(np.array_equal(warped.sample(i)[0], local.sample(i)[0]) for i in range(0, 12, 2))
+    assert any(not np.array_equal(warped.sample(i)[0], local.sample(i)[0]) for i in range(1, 12, 2))
 
 
 def test_pack_adds_pool_fakes_to_their_real_person(face_crop, tmp_path):

@@ -178,10 +178,11 @@ class Recipe:
     sbi_dfdc: float = 0.1  # share of fakes self-blended from DFDC reals
     dfdc_fake: float = 0.45  # share of fakes that are DFDC's own; the rest are corpus self-blends
     local: float = 0.0  # share of self-blends that are local, reenactment-like (sbi.local_blend)
+    warp: float = 0.0  # share of local blends that show another expression (sbi.expression_warp)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.local <= 1:
-            raise ValueError(f"local must be a share in [0, 1]: {self}")
+        if not (0 <= self.local <= 1 and 0 <= self.warp <= 1):
+            raise ValueError(f"local and warp must be shares in [0, 1]: {self}")
         if not (0 <= self.dfdc_fake and 0 <= self.sbi_dfdc and self.dfdc_fake + self.sbi_dfdc <= 1):
             raise ValueError(f"fake shares must be >= 0 and sum to at most 1: {self}")
 
@@ -263,7 +264,8 @@ class BundleDataset:
             img = cv2.resize(img, (r.input_size, r.input_size), interpolation=cv2.INTER_AREA)
             dense = dense * (r.input_size / n)
         if what.startswith("sbi") and r.local and rng.random() < r.local:  # no draw when off: old runs repeat
-            img, _ = local_blend(np.ascontiguousarray(img), rng, five if np.isfinite(five).all() else None)
+            points = five if np.isfinite(five).all() else None
+            img, _ = local_blend(np.ascontiguousarray(img), rng, points, warp=r.warp)
         elif what.startswith("sbi"):
             if r.mask == "dense" and np.isfinite(dense).all():
                 points = dense

@@ -222,6 +222,7 @@ def finish(weights: Path, out: Path, name: str | None = None) -> Path:
     args += [f"--mask {recipe.mask}"] * (recipe.mask != "dense")
     args += [f"--dfdc-fake-share {recipe.dfdc_fake}"] * (recipe.dfdc_fake != Recipe.dfdc_fake)
     args += [f"--local-blend {recipe.local}"] * (recipe.local != Recipe.local)
+    args += [f"--local-warp {recipe.warp}"] * (recipe.warp != Recipe.warp)
     args += [f"--seed {record['seed']}"] * (record.get("seed", SEED) != SEED)
     # the kit's own record replaces TrainConfig's defaults, which this path does not use
     init = f"--init {record['init']} " if record["init"] else ""  # no --init: random weights
@@ -272,6 +273,12 @@ def main(argv: list[str] | None = None) -> None:
         help="share of self-blends that re-render one expression region (mouth, eyes, nose, inner face) "
         "instead of the whole face: a training signal for reenactment",
     )
+    t.add_argument(
+        "--local-warp",
+        type=float,
+        default=0.0,
+        help="share of local blends whose re-rendered region also shows another expression (mouth, eyelids)",
+    )
     t.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (resume)")
     t.add_argument(
         "--seed",
@@ -294,6 +301,7 @@ def main(argv: list[str] | None = None) -> None:
             codecs=not a.no_codecs,
             dfdc_fake=a.dfdc_fake_share,
             local=a.local_blend,
+            warp=a.local_warp,
         )
         minutes = None if a.steps else a.minutes
         path = train(

@@ -17,6 +17,9 @@ re-renders a region inside it, the mouth above all. Its fake blends a subtly
 changed copy (texture, sharpness, a little motion; almost no colour) through a
 small mask around the mouth, the eyes, the nose or the inner face, placed from
 MTCNN's five points, so the boundary lies on the cheeks and lips, not the contour.
+With ``warp``, the copy also shows another expression (:func:`expression_warp`):
+the mouth and eyes moved by a smooth field that vanishes at the mask's edge, so
+the change is in the geometry and rendering inside the face, not at a seam.
 """
 
 from __future__ import annotations
@@ -172,8 +175,8 @@ def _alter_source(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(out, m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
 
 
-def _alter_subtly(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The re-rendered copy of a reenactment: texture and a little motion change, colour barely."""
+def _alter_subtly(img: np.ndarray, rng: np.random.Generator, motion: bool = True) -> np.ndarray:
+    """The re-rendered copy of a reenactment: texture and (``motion``) a little motion change, colour barely."""
     x = img.astype(np.float32) + rng.uniform(-4, 4, size=3).astype(np.float32)
     x = (x - x.mean()) * rng.uniform(0.95, 1.05) + x.mean()
     out = np.clip(x, 0, 255).astype(np.uint8)
@@ -190,6 +193,8 @@ def _alter_subtly(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     else:
         blurred = cv2.GaussianBlur(out, (0, 0), 1.0)
         out = cv2.addWeighted(out, 1.6, blurred, -0.6, 0)
+    if not motion:
+        return out
     # a small expression-like motion: anisotropic scale, shift, rotation
     sx, sy = rng.uniform(0.96, 1.04), rng.uniform(0.94, 1.08)
     angle = rng.uniform(-3, 3)
@@ -199,6 +204,40 @@ def _alter_subtly(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(out, m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
 
 
+def expression_warp(img: np.ndarray, five: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``img`` with another expression: mouth corners, lips, chin and eyelids moved by a smooth field.
+
+    The displacement is a sum of Gaussian bumps at points placed from MTCNN's five points
+    (a smile or a frown, an opened or closed mouth, a squint), a few pixels at most and
+    close to zero a third of the eye distance away, as a reenactment moves a face.
+    """
+    h, w = img.shape[:2]
+    le, re, _nose, lm, rm = (np.asarray(p, np.float32) for p in five)
+    eyes, mouth = (le + re) / 2, (lm + rm) / 2
+    d = max(float(np.linalg.norm(re - le)), 4.0)
+    right = (re - le) / d
+    down = mouth - eyes
+    down = down / max(float(np.linalg.norm(down)), 1e-6)
+    smile, widen = rng.uniform(-0.08, 0.08), rng.uniform(-0.1, 0.1)
+    opening = rng.uniform(-0.05, 0.2)
+    squint = rng.uniform(0.0, 0.05, size=2)
+    moves = [  # (point, its displacement, reach), in units of d
+        (lm, -widen * right - smile * down, 0.2),
+        (rm, widen * right - smile * down, 0.2),
+        (mouth + 0.12 * d * down, opening * down, 0.2),
+        (mouth - 0.08 * d * down, -0.25 * opening * down, 0.15),
+        (mouth + 0.45 * d * down, 0.5 * opening * down, 0.3),
+        (le - 0.08 * d * down, squint[0] * down, 0.12),
+        (re - 0.08 * d * down, squint[1] * down, 0.12),
+    ]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    flow = np.zeros((h, w, 2), np.float32)
+    for point, move, reach in moves:
+        bump = np.exp(-((xs - point[0]) ** 2 + (ys - point[1]) ** 2) / (2 * (reach * d) ** 2))
+        flow -= bump[..., None] * (np.asarray(move, np.float32) * d)  # backward map: sample from behind
+    return cv2.remap(img, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+
 def _blend(img: np.ndarray, source: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = mask[..., None]
     blended = source.astype(np.float32) * m + img.astype(np.float32) * (1.0 - m)
@@ -206,17 +245,23 @@ def _blend(img: np.ndarray, source: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def local_blend(
-    img: np.ndarray, rng: np.random.Generator, five: np.ndarray | None = None
+    img: np.ndarray, rng: np.random.Generator, five: np.ndarray | None = None, warp: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """A reenactment-like fake of ``img``: one expression region re-rendered; returns it and its mask.
 
     ``five``: MTCNN's five points in ``img`` (None: typical positions in a tight crop).
+    ``warp``: the chance that the re-rendered copy shows another expression (:func:`expression_warp`)
+    instead of a small global motion; 0 draws nothing more, so earlier samples repeat.
     """
     h, w = img.shape[:2]
     if five is None:
         five = default_landmarks(min(h, w))
     mask = make_mask((h, w), five, rng, local=True)
-    return _blend(img, _alter_subtly(img, rng), mask), mask
+    if warp and rng.random() < warp:
+        source = _alter_subtly(expression_warp(img, five, rng), rng, motion=False)
+    else:
+        source = _alter_subtly(img, rng)
+    return _blend(img, source, mask), mask
 
 
 def self_blend(
