@@ -19,7 +19,8 @@ small mask around the mouth, the eyes, the nose or the inner face, placed from
 MTCNN's five points, so the boundary lies on the cheeks and lips, not the contour.
 With ``warp``, the copy also shows another expression (:func:`expression_warp`):
 the mouth and eyes moved by a smooth field that vanishes at the mask's edge, so
-the change is in the geometry and rendering inside the face, not at a seam.
+the change is in the geometry and rendering inside the face, not at a seam. Measured,
+it adds nothing to the re-rendering alone (benchmarks/README.md), so no recipe uses it.
 """
 
 from __future__ import annotations

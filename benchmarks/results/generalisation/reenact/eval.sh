@@ -1,7 +1,7 @@
 #!/bin/bash
 # finish a reen run, tight + flip as shipped, export, generalisation with kept scores (no calibration: AUC only)
 set -euo pipefail
-cd "$(dirname "$0")/../../../.."  # the repository root
+cd /work/main
 tag=$1
 R=~/deepcheck-runs/reen; P=~/venv/bin/python
 export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
@@ -15,5 +15,5 @@ w.write_text(json.dumps(c, indent=2) + "\n")
 PY
 ~/venv/bin/deepcheck export --model $R/$tag/deepcheck-lite0.json
 $P benchmarks/generalisation.py --model $R/$tag/deepcheck-lite0.json --tag reen-$tag --out $R/results --keep-scores $R/scores-$tag \
-  --note "issue 23 part 7: ${tag} = local-blend share and steps of 32 from 329c3045 (lr 1e-4, bundle-v5, 15% DFDC fakes; seed 11, then 12 for steps 1,501-3,000); tight + flip, not calibrated" > $R/gen-$tag.log 2>&1
+  --note "issue 23 part 7: ${tag} = local-blend (and warp) share and steps of 32 from 329c3045 (lr 1e-4, bundle-v5, 15% DFDC fakes; seed 11, then 12 for steps 1,501-3,000); tight + flip, not calibrated" > $R/gen-$tag.log 2>&1
 touch $R/$tag.gendone
