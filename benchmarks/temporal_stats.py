@@ -24,13 +24,9 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from two_views import _logit
 
 STATS = ("file score", "mean logit", "median logit", "p90 logit", "std logit", "jitter")
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def video_stats(faces: list, score: float) -> dict[str, float]:

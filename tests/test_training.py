@@ -80,7 +80,6 @@ def test_local_blend_changes_one_small_region_of_the_face(astronaut, analyzer):
 
 def test_expression_warp_moves_the_mouth_and_eyes_not_the_rest(astronaut, analyzer):
     """Another expression: pixels move around the mouth, the frame and the forehead stay where they were."""
-    x1, y1, x2, y2 = ASTRONAUT_FACE_BOX
     det = analyzer.detector.detect([astronaut])[0][0]
     region = np.ascontiguousarray(astronaut[0:256, 128:384])
     five = det.landmarks - np.array([128, 0], np.float32)

@@ -91,11 +91,10 @@ def dense_hull(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 LOCAL_REGIONS = (("mouth", 0.45), ("inner", 0.25), ("eyes", 0.15), ("nose", 0.15))
 
 
-def local_region(five: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An ellipse (polygon) around one expression region, placed and sized from five points.
+def _face_axes(five: np.ndarray):
+    """The five points as float32, the eye and mouth centres, the eye distance and the face's own axes.
 
-    mouth: lips, chin top and the folds beside them (NeuralTextures' region); inner: eyes to
-    below the mouth, inside the cheeks (Face2Face re-renders this); eyes; nose.
+    Regions and expression moves are placed in these axes, so they follow a tilted or turned face.
     """
     le, re, nose, lm, rm = (np.asarray(p, np.float32) for p in five)
     eyes, mouth = (le + re) / 2, (lm + rm) / 2
@@ -103,6 +102,16 @@ def local_region(five: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     right = (re - le) / d
     down = mouth - eyes
     down = down / max(float(np.linalg.norm(down)), 1e-6)
+    return (le, re, nose, lm, rm), eyes, mouth, d, right, down
+
+
+def local_region(five: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An ellipse (polygon) around one expression region, placed and sized from five points.
+
+    mouth: lips, chin top and the folds beside them (NeuralTextures' region); inner: eyes to
+    below the mouth, inside the cheeks (Face2Face re-renders this); eyes; nose.
+    """
+    (le, re, nose, _lm, _rm), eyes, mouth, d, right, down = _face_axes(five)
     span = float(np.linalg.norm(mouth - eyes))
     names, weights = zip(*LOCAL_REGIONS)
     name = rng.choice(names, p=np.array(weights) / sum(weights))
@@ -213,12 +222,7 @@ def expression_warp(img: np.ndarray, five: np.ndarray, rng: np.random.Generator)
     close to zero a third of the eye distance away, as a reenactment moves a face.
     """
     h, w = img.shape[:2]
-    le, re, _nose, lm, rm = (np.asarray(p, np.float32) for p in five)
-    eyes, mouth = (le + re) / 2, (lm + rm) / 2
-    d = max(float(np.linalg.norm(re - le)), 4.0)
-    right = (re - le) / d
-    down = mouth - eyes
-    down = down / max(float(np.linalg.norm(down)), 1e-6)
+    (le, re, _nose, lm, rm), _eyes, mouth, d, right, down = _face_axes(five)
     smile, widen = rng.uniform(-0.08, 0.08), rng.uniform(-0.1, 0.1)
     opening = rng.uniform(-0.05, 0.2)
     squint = rng.uniform(0.0, 0.05, size=2)
